@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Disputes.EventBus.Redis;
+
+/// <summary>
+/// Publishes outbox entries through the configured transport, in order, and removes each
+/// only after it is published. Replicas share the work through a consumer group; entries
+/// of a relay that crashed mid-publish are reclaimed, and consumers de-duplicate the
+/// resulting redelivery by CloudEvent id.
+/// </summary>
+public sealed partial class OutboxRelay(
+    IConnectionMultiplexer redis,
+    RedisOutbox outbox,
+    IEventPublisher publisher,
+    IOptions<EventBusOptions> options,
+    TimeProvider timeProvider,
+    ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private const int BatchSize = 64;
+    private readonly EventBusOptions _options = options.Value;
+    private readonly string _consumer = $"relay-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^24];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var groupReady = false;
+        var failures = 0;
+        var nextReclaim = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!groupReady)
+                {
+                    await EnsureGroupAsync();
+                    groupReady = true;
+                }
+
+                var entries = await NextBatchAsync(nextReclaim <= timeProvider.GetUtcNow());
+                if (nextReclaim <= timeProvider.GetUtcNow())
+                    nextReclaim = timeProvider.GetUtcNow() + _options.ProcessingTimeout / 2;
+
+                if (entries.Length == 0)
+                {
+                    await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
+                    continue;
+                }
+
+                foreach (var entry in entries)
+                    await RelayAsync(entry, stoppingToken);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Left pending: this relay reads its own pending entries first next time round.
+                if (ex is RedisServerException { Message: var message } && message.StartsWith("NOGROUP", StringComparison.Ordinal))
+                    groupReady = false;
+                failures++;
+                LogRelayFailed(ex, failures);
+                await Task.Delay(_options.BackoffFor(Math.Min(failures, 6)), timeProvider, stoppingToken);
+            }
+        }
+    }
+
+    private async Task EnsureGroupAsync()
+    {
+        try
+        {
+            await redis.GetDatabase().StreamCreateConsumerGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, "0", createStream: true);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+        }
+    }
+
+    private async Task<StreamEntry[]> NextBatchAsync(bool reclaim)
+    {
+        var db = redis.GetDatabase();
+        // Our own pending entries first: a publish that failed is retried before anything newer.
+        var pending = await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, "0", BatchSize);
+        if (pending.Length > 0)
+            return pending;
+        if (reclaim)
+        {
+            var claimed = await db.StreamAutoClaimAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer,
+                (long)_options.ProcessingTimeout.TotalMilliseconds, "0-0", BatchSize);
+            var live = claimed.ClaimedEntries.Where(e => !e.IsNull).ToArray();
+            if (live.Length > 0)
+                return live;
+        }
+        return await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, StreamPosition.NewMessages, BatchSize);
+    }
+
+    private async Task RelayAsync(StreamEntry entry, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var envelope = EventEnvelope.TryParse(entry[RedisOutbox.EnvelopeField].ToString());
+        if (envelope is null)
+        {
+            // Only this process writes the outbox, so this is a bug; keep the entry for inspection.
+            LogUnreadable(entry.Id.ToString());
+            await db.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
+            return;
+        }
+
+        using (var activity = EventBusTelemetry.StartPublish(envelope, publisher.System))
+        {
+            try
+            {
+                await publisher.PublishAsync(EventBusTelemetry.WithTraceOf(envelope, activity), cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                activity?.AddException(ex);
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+                throw;
+            }
+        }
+
+        var done = db.CreateTransaction();
+        _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
+        _ = done.StreamDeleteAsync(outbox.StreamKey, [entry.Id]);
+        await done.ExecuteAsync();
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Outbox relay failed ({Failures} in a row); retrying")]
+    private partial void LogRelayFailed(Exception exception, int failures);
+
+    [LoggerMessage(LogLevel.Error, "Outbox entry {EntryId} is not a CloudEvent; acknowledged and left in the stream")]
+    private partial void LogUnreadable(string entryId);
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Disputes.EventBus.Redis;
+
+public static class RedisEventBusExtensions
+{
+    /// <summary>The Redis Streams transport: publisher, subscriber and de-duplication store.</summary>
+    public static IServiceCollection AddRedisStreamsEventBus(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddEventBusCore(configuration);
+        services.TryAddSingleton<IProcessedEvents, RedisProcessedEvents>();
+        services.TryAddSingleton<IEventPublisher, RedisEventPublisher>();
+        services.AddHostedService<RedisStreamSubscriber>();
+        return services;
+    }
+
+    /// <summary>The Redis outbox and its relay, which publishes through whichever transport is registered.</summary>
+    public static IServiceCollection AddRedisOutbox(this IServiceCollection services)
+    {
+        services.TryAddSingleton<RedisOutbox>();
+        services.AddHostedService<OutboxRelay>();
+        return services;
+    }
+}

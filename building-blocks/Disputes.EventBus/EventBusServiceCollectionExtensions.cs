@@ -1,0 +1,44 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Disputes.EventBus;
+
+public static class EventBusServiceCollectionExtensions
+{
+    /// <summary>The transport-independent part of the bus: options, envelopes, subscriptions and dispatch.</summary>
+    public static IServiceCollection AddEventBusCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EventBusOptions>()
+            .Bind(configuration.GetSection(EventBusOptions.SectionName))
+            .Validate(o => o.AppId.Length > 0, "EventBus:AppId is required")
+            .Validate(o => o.MaxDeliveryAttempts > 0, "EventBus:MaxDeliveryAttempts must be positive")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IntegrationEventFactory>();
+        services.TryAddSingleton<EventSubscriptions>();
+        services.TryAddSingleton<EventDispatcher>();
+        return services;
+    }
+
+    /// <summary>Subscribes this app to <typeparamref name="TEvent"/>'s topic with <typeparamref name="THandler"/>.</summary>
+    public static IServiceCollection AddEventHandler<TEvent, THandler>(this IServiceCollection services)
+        where TEvent : IMessage<TEvent>, new()
+        where THandler : class, IIntegrationEventHandler<TEvent>
+    {
+        services.AddScoped<THandler>();
+        services.AddSingleton(EventSubscription.For<TEvent, THandler>());
+        return services;
+    }
+
+    /// <summary>The in-memory transport, for unit tests.</summary>
+    public static IServiceCollection AddInMemoryEventBus(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddEventBusCore(configuration);
+        services.TryAddSingleton<IProcessedEvents, InMemoryProcessedEvents>();
+        services.TryAddSingleton<InMemoryEventBus>();
+        services.TryAddSingleton<IEventPublisher>(sp => sp.GetRequiredService<InMemoryEventBus>());
+        return services;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Disputes.EventBus;
+
+/// <summary>The answer a delivery gets, as Dapr reads it from a subscriber.</summary>
+public enum DispatchOutcome
+{
+    /// <summary>Handled (or already handled before): acknowledge.</summary>
+    Success,
+    /// <summary>The handler failed: deliver again later.</summary>
+    Retry,
+    /// <summary>Not an event this app can ever handle: do not deliver again.</summary>
+    Drop,
+}
+
+/// <summary>Delivers one CloudEvent to this app's handler: parse, de-duplicate, trace, handle.</summary>
+public sealed partial class EventDispatcher(
+    IServiceScopeFactory scopes,
+    EventSubscriptions subscriptions,
+    IProcessedEvents processedEvents,
+    IOptions<EventBusOptions> options,
+    ILogger<EventDispatcher> logger)
+{
+    public async Task<DispatchOutcome> DispatchAsync(EventEnvelope envelope, string system, CancellationToken cancellationToken)
+    {
+        using var activity = EventBusTelemetry.StartProcess(envelope, system, options.Value.AppId);
+        var subscription = subscriptions.ForTopic(envelope.Topic);
+        if (subscription is null || subscription.EventType != envelope.Type)
+        {
+            LogUnexpected(envelope.Id, envelope.Type, envelope.Topic);
+            activity?.SetStatus(ActivityStatusCode.Error, "no handler for this event type on this topic");
+            return DispatchOutcome.Drop;
+        }
+
+        IMessage message;
+        try
+        {
+            message = subscription.Parse(envelope.DataJson);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            LogUnreadable(ex, envelope.Id, envelope.Type);
+            activity?.SetStatus(ActivityStatusCode.Error, "unreadable event data");
+            return DispatchOutcome.Drop;
+        }
+
+        if (await processedEvents.WasProcessedAsync(envelope.Id))
+        {
+            activity?.SetTag("disputes.duplicate", true);
+            LogDuplicate(envelope.Id, envelope.Type);
+            return DispatchOutcome.Success;
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await subscription.InvokeAsync(scope.ServiceProvider, message, EventContext.From(envelope), cancellationToken);
+            await processedEvents.MarkProcessedAsync(envelope.Id);
+            return DispatchOutcome.Success;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            activity?.AddException(ex);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            LogHandlerFailed(ex, envelope.Id, envelope.Type, subscription.HandlerType.Name);
+            return DispatchOutcome.Retry;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Dropping event {EventId}: no handler for {EventType} on topic {Topic}")]
+    private partial void LogUnexpected(string eventId, string eventType, string topic);
+
+    [LoggerMessage(LogLevel.Warning, "Dropping event {EventId}: its {EventType} data cannot be read")]
+    private partial void LogUnreadable(Exception exception, string eventId, string eventType);
+
+    [LoggerMessage(LogLevel.Debug, "Event {EventId} ({EventType}) was already handled; acknowledging the redelivery")]
+    private partial void LogDuplicate(string eventId, string eventType);
+
+    [LoggerMessage(LogLevel.Warning, "{Handler} failed on event {EventId} ({EventType})")]
+    private partial void LogHandlerFailed(Exception exception, string eventId, string eventType, string handler);
+}

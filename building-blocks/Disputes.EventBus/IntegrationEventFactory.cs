@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace Disputes.EventBus;
+
+/// <summary>Wraps an integration event in its CloudEvent envelope, in the trace of the current request.</summary>
+public sealed class IntegrationEventFactory(IOptions<EventBusOptions> options, TimeProvider timeProvider)
+{
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
+
+    public EventEnvelope Create(IMessage @event)
+    {
+        var current = Activity.Current;
+        return new EventEnvelope(
+            Id: Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString("N"),
+            Source: options.Value.AppId,
+            Type: IntegrationEvents.TypeOf(@event.Descriptor),
+            Topic: IntegrationEvents.TopicOf(@event.Descriptor),
+            PubSubName: options.Value.PubSubName,
+            Time: timeProvider.GetUtcNow(),
+            DataJson: Formatter.Format(@event),
+            TraceParent: current?.Id,
+            TraceState: current?.TraceStateString,
+            DisputeId: IntegrationEvents.DisputeIdOf(@event));
+    }
+}

@@ -1,0 +1,42 @@
+using Disputes.EventBus;
+using Disputes.EventBus.Dapr;
+using Disputes.EventBus.Redis;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Disputes.ServiceDefaults;
+
+public static class EventBusHostingExtensions
+{
+    /// <summary>The transport named by <c>EventBus:Transport</c>, and the Redis outbox every service writes to.</summary>
+    public static WebApplicationBuilder AddEventBus(this WebApplicationBuilder builder)
+    {
+        var transport = builder.Configuration[$"{EventBusOptions.SectionName}:{nameof(EventBusOptions.Transport)}"] ?? "Redis";
+        switch (transport.ToLowerInvariant())
+        {
+            case "redis":
+                builder.Services.AddRedisStreamsEventBus(builder.Configuration);
+                break;
+            case "dapr":
+                builder.Services.AddDaprEventBus(builder.Configuration);
+                builder.Services.AddSingleton<IProcessedEvents, RedisProcessedEvents>();
+                break;
+            case "inmemory":
+                builder.Services.AddInMemoryEventBus(builder.Configuration);
+                break;
+            default:
+                throw new InvalidOperationException($"EventBus:Transport \"{transport}\" is not one of Redis, Dapr, InMemory.");
+        }
+        builder.Services.AddRedisOutbox();
+        return builder;
+    }
+
+    /// <summary>Dapr's subscription endpoints, when Dapr delivers the events.</summary>
+    public static WebApplication MapEventBusEndpoints(this WebApplication app)
+    {
+        var transport = app.Configuration[$"{EventBusOptions.SectionName}:{nameof(EventBusOptions.Transport)}"] ?? "Redis";
+        if (transport.Equals("dapr", StringComparison.OrdinalIgnoreCase))
+            app.MapDaprSubscriptions();
+        return app;
+    }
+}

@@ -1,0 +1,31 @@
+namespace Disputes.ServiceDefaults.Identity;
+
+/// <summary>The claims a caller's token carries.</summary>
+public static class DisputeClaims
+{
+    /// <summary>The professional's id.</summary>
+    public const string Subject = "sub";
+
+    /// <summary>The agency the professional acts for.</summary>
+    public const string Agency = "agency";
+
+    public const string Roles = "roles";
+}
+
+/// <summary>Roles a token may carry.</summary>
+public static class DisputeRoles
+{
+    public const string Practitioner = "practitioner";
+    public const string LineManager = "line_manager";
+    public const string SeniorManager = "senior_manager";
+    /// <summary>The Safeguarding Children Partnership: reads every challenge and the escalation log.</summary>
+    public const string Partnership = "partnership";
+    /// <summary>Independent Reviewing Officer: reads the challenges of the children they review.</summary>
+    public const string IndependentReviewingOfficer = "iro";
+    public const string IndependentChair = "independent_chair";
+    /// <summary>Support engineers: ids, stages, times and trace ids, never the narrative.</summary>
+    public const string Support = "support";
+
+    public static IReadOnlyList<string> All { get; } =
+        [Practitioner, LineManager, SeniorManager, Partnership, IndependentReviewingOfficer, IndependentChair, Support];
+}

@@ -1,0 +1,52 @@
+using Disputes.EventBus;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Disputes.ServiceDefaults.Telemetry;
+
+public static class OpenTelemetryExtensions
+{
+    /// <summary>Every ActivitySource and Meter of the suite starts with this.</summary>
+    public const string SourcePrefix = "Disputes";
+
+    /// <summary>
+    /// Traces, metrics and logs for the process. Spans are always created (records entries
+    /// carry their trace ids); they leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// </summary>
+    public static WebApplicationBuilder ConfigureOpenTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource =>
+            {
+                // OTEL_SERVICE_NAME, when set, wins over the application name.
+                if (string.IsNullOrEmpty(builder.Configuration["OTEL_SERVICE_NAME"]))
+                    resource.AddService(builder.Environment.ApplicationName);
+            })
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter($"{SourcePrefix}.*"))
+            .WithTracing(tracing => tracing
+                .AddSource($"{SourcePrefix}.*", EventBusTelemetry.ActivitySourceName, "Yarp.ReverseProxy")
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                .AddGrpcClientInstrumentation()
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            telemetry.UseOtlpExporter();
+
+        return builder;
+    }
+}
