@@ -1,3 +1,5 @@
+using Disputes.ServiceDefaults.Grpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -29,6 +31,20 @@ public static class AuthenticationExtensions
                     NameClaimType = DisputeClaims.Subject,
                     RoleClaimType = DisputeClaims.Roles,
                     ClockSkew = TimeSpan.FromSeconds(30),
+                };
+                options.Events = new JwtBearerEvents
+                {
+                    OnChallenge = context =>
+                    {
+                        if (!GrpcHttpResponses.IsGrpc(context.Request))
+                            return Task.CompletedTask;
+                        context.HandleResponse();
+                        var reason = context.AuthenticateFailure is null ? "A bearer token is required." : "The bearer token is not valid.";
+                        return GrpcHttpResponses.WriteStatusAsync(context.Response, StatusCode.Unauthenticated, reason);
+                    },
+                    OnForbidden = context => GrpcHttpResponses.IsGrpc(context.Request)
+                        ? GrpcHttpResponses.WriteStatusAsync(context.Response, StatusCode.PermissionDenied, "The token does not name the caller's agency.")
+                        : Task.CompletedTask,
                 };
                 if (auth.Authority.Length > 0)
                     options.Authority = auth.Authority;

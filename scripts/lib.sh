@@ -1,0 +1,15 @@
+# Shared by run.sh and test.sh: installs what the suite needs when it is missing.
+
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  echo "redis-server is not installed; installing it from Debian's packages..." >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server >/dev/null
+  # Debian starts a system Redis on 6379 where it can; the suite runs its own, so that one is left alone.
+  command -v redis-server >/dev/null 2>&1 || { echo "could not install redis-server" >&2; return 1; }
+}
+
+ensure_dotnet() {
+  command -v dotnet >/dev/null 2>&1 || { echo "the .NET 10 SDK is required (dotnet on PATH)" >&2; return 1; }
+}

@@ -1,0 +1,29 @@
+using Disputes.EventBus;
+using Disputes.Notification.Channels;
+using Disputes.Notification.Domain;
+using Disputes.Notification.Events;
+using Disputes.Notification.Grpc;
+using Disputes.Notification.Storage;
+using Disputes.ServiceDefaults.Identity;
+using Disputes.V1.Events;
+
+namespace Disputes.Notification.Extensions;
+
+public static class NotificationServiceExtensions
+{
+    public static WebApplicationBuilder AddNotificationServices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DeliveryStore>();
+        builder.Services.AddSingleton<INotificationChannel, LogChannel>();
+        builder.Services.AddSingleton<Notifier>();
+        builder.Services.AddEventHandler<ChallengeRaised, ChallengeRaisedHandler>();
+        return builder;
+    }
+
+    public static WebApplication MapNotificationApi(this WebApplication app)
+    {
+        app.MapGrpcService<NotificationGrpcService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
+        app.MapGrpcHealthChecksService();
+        return app;
+    }
+}

@@ -1,0 +1,32 @@
+using Disputes.Notification.Storage;
+using Disputes.ServiceDefaults.Grpc;
+using Disputes.ServiceDefaults.Identity;
+using Disputes.ServiceDefaults.Telemetry;
+using Disputes.V1;
+using Grpc.Core;
+
+namespace Disputes.Notification.Grpc;
+
+public sealed class NotificationGrpcService(DeliveryStore store) : NotificationService.NotificationServiceBase
+{
+    public override async Task<ListDeliveriesResponse> ListDeliveries(ListDeliveriesRequest request, ServerCallContext context)
+    {
+        var id = ResourceNames.ParseChallenge(request.Parent, "parent");
+        DisputeTelemetry.TagDispute(id);
+        var pageSize = PageTokens.SizeOf(request.PageSize);
+        var after = PageTokens.Decode(request.PageToken);
+
+        var parties = await store.GetPartiesAsync(id) ?? throw RpcErrors.NotFound(request.Parent);
+        if (DisputeAccess.ViewFor(context.GetCaller(), parties) == DisputeView.None)
+            throw RpcErrors.PermissionDenied($"The caller's agency is not a party to {request.Parent}.");
+
+        var remaining = (await store.ListAsync(id))
+            .Where(d => after is null || string.CompareOrdinal(d.Name, after) > 0)
+            .ToArray();
+        var page = remaining.Take(pageSize).ToArray();
+        var response = new ListDeliveriesResponse { Deliveries = { page } };
+        if (remaining.Length > page.Length)
+            response.NextPageToken = PageTokens.Encode(page[^1].Name);
+        return response;
+    }
+}

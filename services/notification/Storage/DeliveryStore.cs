@@ -1,0 +1,48 @@
+using Disputes.ServiceDefaults.Identity;
+using Google.Protobuf;
+using StackExchange.Redis;
+
+namespace Disputes.Notification.Storage;
+
+/// <summary>
+/// The delivery log under the <c>notification:</c> prefix: one hash per challenge keyed by
+/// delivery id, which is derived from the event and the recipient, so a redelivered
+/// event can never log (or send) a second delivery.
+/// </summary>
+public sealed class DeliveryStore(IConnectionMultiplexer redis)
+{
+    private const string Prefix = "notification:";
+
+    private static RedisKey DeliveriesKey(string challengeId) => $"{Prefix}deliveries:{challengeId}";
+
+    private static RedisKey PartiesKey(string challengeId) => $"{Prefix}disputes:{challengeId}";
+
+    public Task<bool> ExistsAsync(string challengeId, string deliveryId) =>
+        redis.GetDatabase().HashExistsAsync(DeliveriesKey(challengeId), deliveryId);
+
+    /// <summary>Logs the delivery unless it is already logged.</summary>
+    public Task<bool> AddAsync(string challengeId, string deliveryId, V1.Delivery delivery) =>
+        redis.GetDatabase().HashSetAsync(DeliveriesKey(challengeId), deliveryId, delivery.ToByteArray(), When.NotExists);
+
+    public async Task<IReadOnlyList<V1.Delivery>> ListAsync(string challengeId)
+    {
+        var entries = await redis.GetDatabase().HashGetAllAsync(DeliveriesKey(challengeId));
+        return entries.OrderBy(e => e.Name.ToString(), StringComparer.Ordinal)
+            .Select(e => V1.Delivery.Parser.ParseFrom((byte[])e.Value!))
+            .ToArray();
+    }
+
+    /// <summary>The agencies party to a dispute, kept from its raised event to decide who may read the log.</summary>
+    public Task SavePartiesAsync(string challengeId, DisputeParties parties) =>
+        redis.GetDatabase().HashSetAsync(PartiesKey(challengeId),
+        [
+            new HashEntry("raising", parties.RaisingAgencyId),
+            new HashEntry("receiving", parties.ReceivingAgencyId),
+        ]);
+
+    public async Task<DisputeParties?> GetPartiesAsync(string challengeId)
+    {
+        var values = await redis.GetDatabase().HashGetAsync(PartiesKey(challengeId), ["raising", "receiving"]);
+        return values[0].IsNull ? null : new DisputeParties(values[0].ToString(), values[1].ToString());
+    }
+}

@@ -1,0 +1,25 @@
+using Disputes.EventBus;
+using Disputes.Records.Events;
+using Disputes.Records.Grpc;
+using Disputes.Records.Storage;
+using Disputes.ServiceDefaults.Identity;
+using Disputes.V1.Events;
+
+namespace Disputes.Records.Extensions;
+
+public static class RecordsServiceExtensions
+{
+    public static WebApplicationBuilder AddRecordsServices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<RecordStore>();
+        builder.Services.AddEventHandler<ChallengeRaised, ChallengeRaisedHandler>();
+        return builder;
+    }
+
+    public static WebApplication MapRecordsApi(this WebApplication app)
+    {
+        app.MapGrpcService<RecordsGrpcService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
+        app.MapGrpcHealthChecksService();
+        return app;
+    }
+}

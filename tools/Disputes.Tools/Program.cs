@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Disputes.Tools;
+
+var root = new RootCommand("Developer commands for the professional-challenge suite.")
+{
+    TokenCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
