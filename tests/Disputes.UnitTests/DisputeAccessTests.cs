@@ -1,0 +1,25 @@
+using Disputes.ServiceDefaults.Identity;
+
+namespace Disputes.UnitTests;
+
+public class DisputeAccessTests
+{
+    private static readonly DisputeParties Parties = new("police", "childrens-social-care", ["iro-3"]);
+
+    [Theory]
+    [InlineData("police", "pc-1", "practitioner", DisputeView.Full)]
+    [InlineData("childrens-social-care", "sw-7", "practitioner", DisputeView.Full)]
+    [InlineData("health", "hv-2", "practitioner", DisputeView.None)]
+    [InlineData("health", "hv-2", "line_manager", DisputeView.None)]
+    [InlineData("partnership", "scp-1", "partnership", DisputeView.Full)]
+    [InlineData("childrens-social-care-iro", "iro-3", "iro", DisputeView.Full)]
+    [InlineData("childrens-social-care-iro", "iro-9", "iro", DisputeView.None)]
+    [InlineData("education", "iro-3", "practitioner", DisputeView.None)]
+    [InlineData("suite", "eng-1", "support", DisputeView.Support)]
+    public void The_permission_table(string agency, string professional, string role, DisputeView expected) =>
+        Assert.Equal(expected, DisputeAccess.ViewFor(new Caller(professional, agency, new HashSet<string> { role }), Parties));
+
+    [Fact]
+    public void A_token_without_an_agency_is_never_a_party() =>
+        Assert.Equal(DisputeView.None, DisputeAccess.ViewFor(new Caller("x", "", new HashSet<string>()), new DisputeParties("", "")));
+}
