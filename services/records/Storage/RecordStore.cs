@@ -17,7 +17,7 @@ namespace Disputes.Records.Storage;
 public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider)
 {
     private const string Prefix = "records:";
-    private const int MaxAppendAttempts = 16;
+    private const int MaxAppendAttempts = 64;
 
     private static RedisKey EntriesKey(string challengeId) => $"{Prefix}entries:{challengeId}";
 
@@ -58,6 +58,8 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
 
             if (sourceEventId is not null && await db.KeyExistsAsync(SourceEventKey(sourceEventId)))
                 return null;
+            // Another append won the race; back off a little, at random, so the writers spread out.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 4 + attempt)), timeProvider);
         }
         throw new RedisException($"The record of {challengeId} kept changing during {MaxAppendAttempts} append attempts.");
     }

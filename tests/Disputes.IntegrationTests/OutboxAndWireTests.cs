@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Disputes.Challenge.Storage;
+using Disputes.EventBus;
+using Disputes.EventBus.Redis;
+using Disputes.V1;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Disputes.IntegrationTests;
+
+[Collection(RedisCollection.Name)]
+public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetime
+{
+    private const string Topic = "challenge-raised";
+
+    public Task InitializeAsync() => redis.FlushAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private IDatabase Db => redis.Redis.GetDatabase();
+
+    [Fact]
+    public async Task A_change_and_its_event_are_written_together_or_not_at_all()
+    {
+        await using var challenge = await BusHost.StartAsync(redis, "challenge");
+        var outbox = new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "unrelayed" }));
+        var envelope = challenge.Events.Create(TestEvents.Raised());
+
+        var failing = Db.CreateTransaction();
+        failing.AddCondition(Condition.KeyExists("a-key-that-does-not-exist"));
+        _ = failing.StringSetAsync("unrelayed:state", "changed");
+        outbox.Add(failing, envelope);
+        Assert.False(await failing.ExecuteAsync());
+        Assert.False(await Db.KeyExistsAsync("unrelayed:state"));
+        Assert.False(await Db.KeyExistsAsync(outbox.StreamKey));
+
+        var succeeding = Db.CreateTransaction();
+        _ = succeeding.StringSetAsync("unrelayed:state", "changed");
+        outbox.Add(succeeding, envelope);
+        Assert.True(await succeeding.ExecuteAsync());
+        Assert.True(await Db.KeyExistsAsync("unrelayed:state"));
+        Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKey));
+    }
+
+    [Fact]
+    public async Task The_relay_publishes_outbox_entries_and_removes_them()
+    {
+        await using var challenge = await BusHost.StartAsync(redis, "challenge", withOutbox: true);
+        var transaction = Db.CreateTransaction();
+        for (var i = 1; i <= 5; i++)
+            challenge.Outbox.Add(transaction, challenge.Events.Create(TestEvents.Raised(i)));
+        await transaction.ExecuteAsync();
+
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) == 5, "all five are published");
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(challenge.Outbox.StreamKey) == 0, "the outbox is emptied");
+        var published = await Db.StreamRangeAsync(Topic);
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => TestEvents.Raised(i).Challenge),
+            published.Select(e => JsonDocument.Parse(e["data"].ToString()).RootElement.GetProperty("data").GetProperty("challenge").GetString()));
+    }
+
+    /// <summary>
+    /// What a Dapr pubsub.redis subscriber reads: the stream key is the topic, the entry has
+    /// a data field holding a CloudEvent 1.0 with every attribute Dapr sets, and consumer
+    /// groups are named by app id.
+    /// </summary>
+    [Fact]
+    public async Task A_raised_challenge_reaches_the_stream_exactly_as_Dapr_pubsub_redis_writes_it()
+    {
+        using var listener = ListenToEveryActivity();
+        await using var challengeApp = await BusHost.StartAsync(redis, "challenge", withOutbox: true);
+        await using var recordsApp = await BusHost.StartAsync(redis, "records");
+        var store = new ChallengeStore(challengeApp.Services.GetRequiredService<IConnectionMultiplexer>(), challengeApp.Outbox);
+        using var request = new Activity("RaiseChallenge").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var challenge = new Disputes.V1.Challenge
+        {
+            Name = "challenges/01JD0000000000000000000042",
+            RaisingParty = new Party { AgencyId = "police", ProfessionalId = "pc-101", Role = "police officer" },
+            ReceivingParty = new Party { AgencyId = "childrens-social-care" },
+            Version = 1,
+            CreateTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        };
+        var raised = new V1.Events.ChallengeRaised { Challenge = challenge.Name, Version = 1, RaisingParty = challenge.RaisingParty, ReceivingParty = challenge.ReceivingParty };
+
+        await store.CreateAsync(challenge, "", [challengeApp.Events.Create(raised)]);
+        request.Stop();
+
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) == 1, "the event is on the topic stream");
+        var entry = Assert.Single(await Db.StreamRangeAsync(Topic));
+        Assert.Equal(["data"], entry.Values.Select(v => v.Name.ToString()));
+        using var json = JsonDocument.Parse(entry["data"].ToString());
+        var cloudEvent = json.RootElement;
+        Assert.Equal("1.0", cloudEvent.GetProperty("specversion").GetString());
+        Assert.False(string.IsNullOrEmpty(cloudEvent.GetProperty("id").GetString()));
+        Assert.Equal("challenge", cloudEvent.GetProperty("source").GetString());
+        Assert.Equal("disputes.v1.ChallengeRaised", cloudEvent.GetProperty("type").GetString());
+        Assert.Equal("application/json", cloudEvent.GetProperty("datacontenttype").GetString());
+        Assert.Equal(Topic, cloudEvent.GetProperty("topic").GetString());
+        Assert.Equal("pubsub", cloudEvent.GetProperty("pubsubname").GetString());
+        Assert.True(DateTimeOffset.TryParse(cloudEvent.GetProperty("time").GetString(), out _));
+        Assert.Equal(JsonValueKind.String, cloudEvent.GetProperty("tracestate").ValueKind);
+        Assert.Equal(challenge.Name, cloudEvent.GetProperty("data").GetProperty("challenge").GetString());
+
+        // The traceparent is the publish span's, in the trace of the request that raised the challenge.
+        var traceParent = cloudEvent.GetProperty("traceparent").GetString()!;
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", traceParent);
+        Assert.Equal(request.TraceId.ToHexString(), traceParent.Split('-')[1]);
+        Assert.NotEqual(request.SpanId.ToHexString(), traceParent.Split('-')[2]);
+
+        await Eventually.HoldsAsync(() => !recordsApp.Handler.Handled.IsEmpty, "the records app consumed it");
+        Assert.Equal(request.TraceId.ToHexString(), Assert.Single(recordsApp.Handler.Handled).Context.TraceId);
+        Assert.Contains("records", (await Db.StreamGroupInfoAsync(Topic)).Select(g => g.Name));
+    }
+
+    [Fact]
+    public async Task Raising_again_with_the_same_request_id_returns_the_first_challenge_and_publishes_nothing_more()
+    {
+        await using var challengeApp = await BusHost.StartAsync(redis, "challenge");
+        // No relay: the outbox keeps what the raises wrote.
+        var outbox = new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "challenge" }));
+        var store = new ChallengeStore(redis.Redis, outbox);
+        Disputes.V1.Challenge Named(string id) => new()
+        {
+            Name = $"challenges/{id}",
+            RaisingParty = new Party { AgencyId = "police", ProfessionalId = "pc-101" },
+            ReceivingParty = new Party { AgencyId = "health" },
+        };
+
+        var first = await store.CreateAsync(Named("01JD0000000000000000000001"), "req-1", [challengeApp.Events.Create(TestEvents.Raised(1))]);
+        var retry = await store.CreateAsync(Named("01JD0000000000000000000002"), "req-1", [challengeApp.Events.Create(TestEvents.Raised(2))]);
+
+        Assert.True(first.Created);
+        Assert.False(retry.Created);
+        Assert.Equal("challenges/01JD0000000000000000000001", retry.Challenge.Name);
+        Assert.Null(await store.GetAsync("01JD0000000000000000000002"));
+        Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKey));
+    }
+
+    private static ActivityListener ListenToEveryActivity()
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == EventBusTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+}
