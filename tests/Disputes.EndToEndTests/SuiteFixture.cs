@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using Disputes.ServiceDefaults.Identity;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Disputes.EndToEndTests;
+
+/// <summary>
+/// The whole suite as real processes on free loopback ports: redis-server, the four
+/// services and the gateway, each started from its build output, all ended afterwards.
+/// </summary>
+public sealed class SuiteFixture : IAsyncLifetime
+{
+    private readonly List<(string Name, Process Process, ConcurrentQueue<string> Output)> _processes = [];
+    private readonly string _redisDirectory = Path.Combine(Path.GetTempPath(), $"disputes-e2e-{Guid.NewGuid():N}");
+    private readonly Dictionary<string, (int Grpc, int Http)> _ports = new();
+
+    public AuthOptions Auth { get; } = new() { SigningKey = DevelopmentTokens.NewSigningKey() };
+
+    public GrpcChannel Gateway { get; private set; } = null!;
+
+    public int GatewayHttpPort => _ports["gateway"].Http;
+
+    public async Task InitializeAsync()
+    {
+        var root = RepositoryRoot();
+        var configuration = typeof(SuiteFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var redisPort = FreePort();
+        Directory.CreateDirectory(_redisDirectory);
+        Start("redis", "redis-server", null, new Dictionary<string, string>(), ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _redisDirectory]);
+
+        var apps = new[]
+        {
+            ("challenge", "services/challenge", "Disputes.Challenge"),
+            ("escalation", "services/escalation", "Disputes.Escalation"),
+            ("notification", "services/notification", "Disputes.Notification"),
+            ("records", "services/records", "Disputes.Records"),
+            ("gateway", "gateway", "Disputes.Gateway"),
+        };
+        foreach (var (name, _, _) in apps)
+            _ports[name] = (FreePort(), FreePort());
+
+        foreach (var (name, directory, assembly) in apps)
+        {
+            var output = Path.Combine(root, directory, "bin", configuration, "net10.0");
+            var environment = new Dictionary<string, string>
+            {
+                ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{_ports[name].Grpc}",
+                ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{_ports[name].Http}",
+                ["ConnectionStrings__redis"] = $"127.0.0.1:{redisPort}",
+                ["Auth__SigningKey"] = Auth.SigningKey,
+                ["EventBus__PollInterval"] = "00:00:00.020",
+            };
+            if (name == "gateway")
+            {
+                foreach (var service in new[] { "challenge", "escalation", "notification", "records" })
+                    environment[$"ReverseProxy__Clusters__{service}__Destinations__primary__Address"] = $"http://127.0.0.1:{_ports[service].Grpc}";
+            }
+            Start(name, "dotnet", output, environment, [Path.Combine(output, assembly + ".dll")]);
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        foreach (var (name, _, _) in apps)
+            await WaitUntilReadyAsync(http, name);
+
+        Gateway = GrpcChannel.ForAddress($"http://127.0.0.1:{_ports["gateway"].Grpc}");
+    }
+
+    public Task DisposeAsync()
+    {
+        Gateway?.Dispose();
+        foreach (var (_, process, _) in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+            process.Dispose();
+        }
+        if (Directory.Exists(_redisDirectory))
+            Directory.Delete(_redisDirectory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public Metadata Bearer(string professional, string agency, params string[] roles) => new()
+    {
+        { "authorization", "Bearer " + DevelopmentTokens.Mint(Auth, professional, agency, roles.Length > 0 ? roles : [DisputeRoles.Practitioner], TimeSpan.FromMinutes(30), DateTimeOffset.UtcNow) },
+    };
+
+    /// <summary>The output of a process, for a failing test's message.</summary>
+    public string OutputOf(string name) => string.Join('\n', _processes.First(p => p.Name == name).Output.TakeLast(60));
+
+    private void Start(string name, string program, string? workingDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
+        var output = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add((name, process, output));
+    }
+
+    private async Task WaitUntilReadyAsync(HttpClient http, string name)
+    {
+        var process = _processes.First(p => p.Name == name).Process;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"{name} exited with {process.ExitCode}:\n{OutputOf(name)}");
+            try
+            {
+                using var response = await http.GetAsync($"http://127.0.0.1:{_ports[name].Http}/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{name} was not ready within 60 s:\n{OutputOf(name)}");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Disputes.slnx")))
+                return directory.FullName;
+        }
+        throw new InvalidOperationException("The repository root (with Disputes.slnx) is not above the test output.");
+    }
+
+    private readonly HashSet<int> _taken = [];
+
+    /// <summary>A loopback port nothing listens on, never the same one twice in a run.</summary>
+    private int FreePort()
+    {
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (_taken.Add(port))
+                return port;
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SuiteCollection : ICollectionFixture<SuiteFixture>
+{
+    public const string Name = "suite";
+}
