@@ -152,16 +152,19 @@ public sealed class ConfigurationTests
         Assert.NotEmpty(destinations);
         foreach (var key in destinations)
         {
+            // "{service}" clusters carry gRPC; "{service}-http" clusters carry REST/JSON to the HTTP/1.1 port.
             var cluster = key.Split(':')[2];
+            var rest = cluster.EndsWith("-http", StringComparison.Ordinal);
+            var process = rest ? cluster[..^"-http".Length] : cluster;
             Assert.True(env.TryGetValue(key, out var address) && address is not null, $"{overlay}: the gateway's {key} is not set (the default is a loopback address).");
             var (host, port) = Urls.HostAndPort(address);
             var service = rendered.Find("Service", host);
             Assert.True(service is not null, $"{overlay}: {key} = {address} names no Service of the overlay.");
-            var target = PolicyTests.DeploymentOf(overlay, cluster);
-            Assert.Equal(cluster, service.Spec.Str("selector", Labels.Name));
+            var target = PolicyTests.DeploymentOf(overlay, process);
+            Assert.Equal(process, service.Spec.Str("selector", Labels.Name));
             var servicePort = service.Spec.Items("ports").SingleOrDefault(p => p.Str("port") == port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.True(servicePort is not null, $"{overlay}: Service {host} has no port {port}.");
-            Assert.Equal(PolicyTests.GrpcPortOf(cluster), PolicyTests.ResolveContainerPort(target.Containers.First(), servicePort.Str("targetPort")));
+            Assert.Equal(rest ? PolicyTests.HttpPortOf(process) : PolicyTests.GrpcPortOf(process), PolicyTests.ResolveContainerPort(target.Containers.First(), servicePort.Str("targetPort")));
         }
     }
 

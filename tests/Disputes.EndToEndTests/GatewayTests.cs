@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Grpc.Core;
@@ -47,5 +51,37 @@ public sealed class GatewayTests(SuiteFixture suite)
         using var http = new HttpClient();
         Assert.Equal("Healthy", await http.GetStringAsync($"http://127.0.0.1:{suite.GatewayHttpPort}/health/ready"));
         Assert.Equal("Healthy", await http.GetStringAsync($"http://127.0.0.1:{suite.GatewayHttpPort}/health/live"));
+    }
+
+    [Fact]
+    public async Task Line_of_business_systems_without_gRPC_raise_and_read_over_REST_JSON()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{suite.GatewayHttpPort}") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", suite.Token("hv-9", "health"));
+        var body = new
+        {
+            raisingParty = new { role = "health visitor" },
+            receivingParty = new { agencyId = "childrens-social-care" },
+            child = new { reference = "child-ref-77" },
+            category = "CATEGORY_NEED_FOR_ACTION",
+            subject = "No response to the referral of last month.",
+            unsafePracticeReason = "Bruising was seen at two visits.",
+            desiredChange = "A strategy discussion this week.",
+            impactOnChild = "The child may be harmed again.",
+        };
+
+        using var raised = await http.PostAsJsonAsync("/v1/challenges", body);
+        Assert.Equal(HttpStatusCode.OK, raised.StatusCode);
+        var name = (await raised.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString()!;
+
+        var read = await http.GetFromJsonAsync<JsonElement>($"/v1/{name}");
+        Assert.Equal("STAGE_PROFESSIONAL_DISCUSSION", read.GetProperty("stage").GetString());
+
+        using var incomplete = await http.PostAsJsonAsync("/v1/challenges", new { subject = "only this" });
+        Assert.Equal(HttpStatusCode.BadRequest, incomplete.StatusCode);
+
+        using var anonymous = new HttpClient();
+        using var refused = await anonymous.GetAsync($"http://127.0.0.1:{suite.GatewayHttpPort}/v1/{name}");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 }

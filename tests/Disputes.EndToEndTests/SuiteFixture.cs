@@ -58,7 +58,10 @@ public sealed class SuiteFixture : IAsyncLifetime
             if (name == "gateway")
             {
                 foreach (var service in new[] { "challenge", "escalation", "notification", "records" })
+                {
                     environment[$"ReverseProxy__Clusters__{service}__Destinations__primary__Address"] = $"http://127.0.0.1:{_ports[service].Grpc}";
+                    environment[$"ReverseProxy__Clusters__{service}-http__Destinations__primary__Address"] = $"http://127.0.0.1:{_ports[service].Http}";
+                }
             }
             Start(name, "dotnet", output, environment, [Path.Combine(output, assembly + ".dll")]);
         }
@@ -87,9 +90,12 @@ public sealed class SuiteFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    public string Token(string professional, string agency, params string[] roles) =>
+        DevelopmentTokens.Mint(Auth, professional, agency, roles.Length > 0 ? roles : [DisputeRoles.Practitioner], TimeSpan.FromMinutes(30), DateTimeOffset.UtcNow);
+
     public Metadata Bearer(string professional, string agency, params string[] roles) => new()
     {
-        { "authorization", "Bearer " + DevelopmentTokens.Mint(Auth, professional, agency, roles.Length > 0 ? roles : [DisputeRoles.Practitioner], TimeSpan.FromMinutes(30), DateTimeOffset.UtcNow) },
+        { "authorization", "Bearer " + Token(professional, agency, roles) },
     };
 
     /// <summary>The output of a process, for a failing test's message.</summary>

@@ -1,3 +1,5 @@
+using Google.Protobuf.Reflection;
+using Google.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -7,13 +9,17 @@ public static class GrpcExtensions
 {
     public const int MaxMessageBytes = 4 * 1024 * 1024;
 
+    /// <summary>gRPC with the suite's error handling, plus REST/JSON from the protos' google.api.http rules.</summary>
     public static WebApplicationBuilder AddDisputesGrpc(this WebApplicationBuilder builder)
     {
         builder.Services.AddGrpc(options =>
         {
             options.Interceptors.Add<ServerErrorInterceptor>();
             options.MaxReceiveMessageSize = MaxMessageBytes;
-        });
+        }).AddJsonTranscoding(options =>
+            // So REST callers get the same rich error details (as JSON) that gRPC callers get.
+            options.TypeRegistry = TypeRegistry.FromMessages(
+                BadRequest.Descriptor, ResourceInfo.Descriptor, PreconditionFailure.Descriptor, ErrorInfo.Descriptor));
         builder.Services.AddGrpcHealthChecks();
         return builder;
     }
