@@ -84,4 +84,41 @@ public sealed class GatewayTests(SuiteFixture suite)
         using var refused = await anonymous.GetAsync($"http://127.0.0.1:{suite.GatewayHttpPort}/v1/{name}");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
+
+    [Fact]
+    public async Task A_caller_over_its_rate_limit_gets_RESOURCE_EXHAUSTED_while_others_are_served()
+    {
+        var flooding = suite.Bearer("flood-1", "police-flood-test");
+
+        var calls = await Task.WhenAll(Enumerable.Range(0, 300).Select(async _ =>
+        {
+            try
+            {
+                await _challenges.ListChallengesAsync(new ListChallengesRequest { PageSize = 1 }, flooding);
+                return StatusCode.OK;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }));
+
+        Assert.Contains(StatusCode.ResourceExhausted, calls);
+        Assert.Contains(StatusCode.OK, calls);
+        Assert.All(calls, c => Assert.True(c is StatusCode.OK or StatusCode.ResourceExhausted, $"unexpected {c}"));
+        await _challenges.ListChallengesAsync(new ListChallengesRequest { PageSize = 1 }, suite.Bearer("calm-1", "police-calm-test"));
+    }
+
+    [Fact]
+    public async Task A_message_over_the_size_limit_is_refused_and_raises_nothing()
+    {
+        var request = DisputeLifecycleTests.NewRaise();
+        request.Challenge.Subject = new string('x', 5 * 1024 * 1024);
+        var caller = suite.Bearer("big-1", "police-size-test");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => _challenges.RaiseChallengeAsync(request, caller).ResponseAsync);
+
+        Assert.NotEqual(StatusCode.OK, error.StatusCode);
+        Assert.Empty((await _challenges.ListChallengesAsync(new ListChallengesRequest(), caller)).Challenges);
+    }
 }

@@ -57,6 +57,9 @@ public sealed class SuiteFixture : IAsyncLifetime
             };
             if (name == "gateway")
             {
+                // Low enough for a test to reach, high enough for the other tests' polling.
+                environment["Gateway__RateLimit__TokenLimit"] = "60";
+                environment["Gateway__RateLimit__TokensPerPeriod"] = "30";
                 foreach (var service in new[] { "challenge", "escalation", "notification", "records" })
                 {
                     environment[$"ReverseProxy__Clusters__{service}__Destinations__primary__Address"] = $"http://127.0.0.1:{_ports[service].Grpc}";
@@ -128,7 +131,7 @@ public sealed class SuiteFixture : IAsyncLifetime
     private async Task WaitUntilReadyAsync(HttpClient http, string name)
     {
         var process = _processes.First(p => p.Name == name).Process;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -147,7 +150,7 @@ public sealed class SuiteFixture : IAsyncLifetime
             }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"{name} was not ready within 60 s:\n{OutputOf(name)}");
+        throw new TimeoutException($"{name} was not ready within 120 s:\n{OutputOf(name)}");
     }
 
     private static string RepositoryRoot()
