@@ -34,7 +34,7 @@ public sealed partial class OutboxRelay(
             {
                 if (!groupReady)
                 {
-                    await EnsureGroupAsync();
+                    await redis.GetDatabase().CreateIfMissingAsync(outbox.StreamKey, RedisOutbox.RelayGroup);
                     groupReady = true;
                 }
 
@@ -65,17 +65,6 @@ public sealed partial class OutboxRelay(
                 LogRelayFailed(ex, failures);
                 await Task.Delay(_options.BackoffFor(Math.Min(failures, 6)), timeProvider, stoppingToken);
             }
-        }
-    }
-
-    private async Task EnsureGroupAsync()
-    {
-        try
-        {
-            await redis.GetDatabase().StreamCreateConsumerGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, "0", createStream: true);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
-        {
         }
     }
 

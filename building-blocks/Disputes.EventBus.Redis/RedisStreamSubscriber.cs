@@ -70,16 +70,7 @@ public sealed partial class RedisStreamSubscriber(
     {
         var db = redis.GetDatabase();
         foreach (var subscription in subscriptions.All)
-        {
-            try
-            {
-                // XGROUP CREATE {topic} {app} 0 MKSTREAM, as the Dapr component does.
-                await db.StreamCreateConsumerGroupAsync(subscription.Topic, _options.AppId, "0", createStream: true);
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
-            {
-            }
-        }
+            await db.CreateIfMissingAsync(subscription.Topic, _options.AppId);
     }
 
     private async Task<int> ReadNewAsync(CancellationToken cancellationToken)

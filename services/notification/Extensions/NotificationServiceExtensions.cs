@@ -6,6 +6,7 @@ using Disputes.Notification.Grpc;
 using Disputes.Notification.Storage;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
+using StackExchange.Redis;
 
 namespace Disputes.Notification.Extensions;
 
@@ -14,6 +15,7 @@ public static class NotificationServiceExtensions
     public static WebApplicationBuilder AddNotificationServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DeliveryStore>();
+        builder.Services.AddSingleton(sp => new DisputePartiesStore(sp.GetRequiredService<IConnectionMultiplexer>(), DeliveryStore.Prefix));
         builder.Services.AddSingleton<INotificationChannel, LogChannel>();
         builder.Services.AddSingleton<Notifier>();
         builder.Services.AddEventHandler<ChallengeRaised, ChallengeRaisedHandler>();

@@ -7,7 +7,7 @@ using Grpc.Core;
 
 namespace Disputes.Notification.Grpc;
 
-public sealed class NotificationGrpcService(DeliveryStore store) : NotificationService.NotificationServiceBase
+public sealed class NotificationGrpcService(DeliveryStore store, DisputePartiesStore parties) : NotificationService.NotificationServiceBase
 {
     public override async Task<ListDeliveriesResponse> ListDeliveries(ListDeliveriesRequest request, ServerCallContext context)
     {
@@ -16,9 +16,7 @@ public sealed class NotificationGrpcService(DeliveryStore store) : NotificationS
         var pageSize = PageTokens.SizeOf(request.PageSize);
         var after = PageTokens.Decode(request.PageToken);
 
-        var parties = await store.GetPartiesAsync(id) ?? throw RpcErrors.NotFound(request.Parent);
-        if (DisputeAccess.ViewFor(context.GetCaller(), parties) == DisputeView.None)
-            throw RpcErrors.PermissionDenied($"The caller's agency is not a party to {request.Parent}.");
+        await parties.RequireViewAsync(id, request.Parent, context.GetCaller());
 
         var remaining = (await store.ListAsync(id))
             .Where(d => after is null || string.CompareOrdinal(d.Name, after) > 0)

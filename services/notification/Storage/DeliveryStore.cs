@@ -1,4 +1,3 @@
-using Disputes.ServiceDefaults.Identity;
 using Google.Protobuf;
 using StackExchange.Redis;
 
@@ -11,11 +10,9 @@ namespace Disputes.Notification.Storage;
 /// </summary>
 public sealed class DeliveryStore(IConnectionMultiplexer redis)
 {
-    private const string Prefix = "notification:";
+    public const string Prefix = "notification:";
 
     private static RedisKey DeliveriesKey(string challengeId) => $"{Prefix}deliveries:{challengeId}";
-
-    private static RedisKey PartiesKey(string challengeId) => $"{Prefix}disputes:{challengeId}";
 
     public Task<bool> ExistsAsync(string challengeId, string deliveryId) =>
         redis.GetDatabase().HashExistsAsync(DeliveriesKey(challengeId), deliveryId);
@@ -30,19 +27,5 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis)
         return entries.OrderBy(e => e.Name.ToString(), StringComparer.Ordinal)
             .Select(e => V1.Delivery.Parser.ParseFrom((byte[])e.Value!))
             .ToArray();
-    }
-
-    /// <summary>The agencies party to a dispute, kept from its raised event to decide who may read the log.</summary>
-    public Task SavePartiesAsync(string challengeId, DisputeParties parties) =>
-        redis.GetDatabase().HashSetAsync(PartiesKey(challengeId),
-        [
-            new HashEntry("raising", parties.RaisingAgencyId),
-            new HashEntry("receiving", parties.ReceivingAgencyId),
-        ]);
-
-    public async Task<DisputeParties?> GetPartiesAsync(string challengeId)
-    {
-        var values = await redis.GetDatabase().HashGetAsync(PartiesKey(challengeId), ["raising", "receiving"]);
-        return values[0].IsNull ? null : new DisputeParties(values[0].ToString(), values[1].ToString());
     }
 }

@@ -8,13 +8,13 @@ using Disputes.V1.Events;
 namespace Disputes.Records.Events;
 
 /// <summary>Opens the dispute's record with what was challenged, why, and in which trace.</summary>
-public sealed class ChallengeRaisedHandler(RecordStore store) : IIntegrationEventHandler<ChallengeRaised>
+public sealed class ChallengeRaisedHandler(RecordStore store, DisputePartiesStore parties) : IIntegrationEventHandler<ChallengeRaised>
 {
     public async Task HandleAsync(ChallengeRaised @event, EventContext context, CancellationToken cancellationToken)
     {
         var challengeId = IntegrationEvents.DisputeIdOf(@event)!;
         DisputeTelemetry.TagDispute(challengeId);
-        await store.SavePartiesAsync(challengeId, new DisputeParties(@event.RaisingParty.AgencyId, @event.ReceivingParty.AgencyId));
+        await parties.SaveAsync(challengeId, new DisputeParties(@event.RaisingParty.AgencyId, @event.ReceivingParty.AgencyId));
         await store.AppendAsync(challengeId, RecordEntries.Raised(@event), context.TraceId ?? DisputeTelemetry.CurrentTraceId(), context.EventId);
     }
 }

@@ -4,6 +4,7 @@ using Disputes.Records.Grpc;
 using Disputes.Records.Storage;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
+using StackExchange.Redis;
 
 namespace Disputes.Records.Extensions;
 
@@ -12,6 +13,7 @@ public static class RecordsServiceExtensions
     public static WebApplicationBuilder AddRecordsServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<RecordStore>();
+        builder.Services.AddSingleton(sp => new DisputePartiesStore(sp.GetRequiredService<IConnectionMultiplexer>(), RecordStore.Prefix));
         builder.Services.AddEventHandler<ChallengeRaised, ChallengeRaisedHandler>();
         return builder;
     }

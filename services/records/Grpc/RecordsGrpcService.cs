@@ -9,7 +9,7 @@ using Grpc.Core;
 
 namespace Disputes.Records.Grpc;
 
-public sealed class RecordsGrpcService(RecordStore store) : RecordsService.RecordsServiceBase
+public sealed class RecordsGrpcService(RecordStore store, DisputePartiesStore parties) : RecordsService.RecordsServiceBase
 {
     public override async Task<ListRecordEntriesResponse> ListRecordEntries(ListRecordEntriesRequest request, ServerCallContext context)
     {
@@ -21,7 +21,7 @@ public sealed class RecordsGrpcService(RecordStore store) : RecordsService.Recor
                 : throw RpcErrors.InvalidArgument("page_token", "is not a page token this API returned")
             : 0;
 
-        var view = await ViewAsync(id, request.Parent, context);
+        var view = await parties.RequireViewAsync(id, request.Parent, context.GetCaller());
         var entries = await store.ListAsync(id, skip, pageSize + 1);
         var response = new ListRecordEntriesResponse();
         response.Entries.AddRange(entries.Take(pageSize).Select(e => view == DisputeView.Full ? e : RecordEntries.ForSupport(e)));
@@ -34,7 +34,7 @@ public sealed class RecordsGrpcService(RecordStore store) : RecordsService.Recor
     {
         var id = ResourceNames.ParseChallenge(request.Parent, "parent");
         DisputeTelemetry.TagDispute(id);
-        await ViewAsync(id, request.Parent, context);
+        await parties.RequireViewAsync(id, request.Parent, context.GetCaller());
         var entries = await store.ListAsync(id);
         var broken = RecordChain.FirstBroken(entries);
         return new VerifyRecordResponse
@@ -43,12 +43,5 @@ public sealed class RecordsGrpcService(RecordStore store) : RecordsService.Recor
             EntriesChecked = entries.Count,
             FirstBrokenEntry = broken?.Name ?? "",
         };
-    }
-
-    private async Task<DisputeView> ViewAsync(string challengeId, string parent, ServerCallContext context)
-    {
-        var parties = await store.GetPartiesAsync(challengeId) ?? throw RpcErrors.NotFound(parent);
-        var view = DisputeAccess.ViewFor(context.GetCaller(), parties);
-        return view == DisputeView.None ? throw RpcErrors.PermissionDenied($"The caller's agency is not a party to {parent}.") : view;
     }
 }

@@ -1,6 +1,5 @@
 using Disputes.Records.Domain;
 using Disputes.ServiceDefaults.Grpc;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -16,7 +15,7 @@ namespace Disputes.Records.Storage;
 /// </summary>
 public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider)
 {
-    private const string Prefix = "records:";
+    public const string Prefix = "records:";
     private const int MaxAppendAttempts = 64;
 
     private static RedisKey EntriesKey(string challengeId) => $"{Prefix}entries:{challengeId}";
@@ -24,8 +23,6 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
     private static RedisKey HeadKey(string challengeId) => $"{Prefix}head:{challengeId}";
 
     private static RedisKey SourceEventKey(string eventId) => $"{Prefix}events:{eventId}";
-
-    private static RedisKey PartiesKey(string challengeId) => $"{Prefix}disputes:{challengeId}";
 
     /// <summary>Appends the entry; null when its source event is already recorded.</summary>
     public async Task<RecordEntry?> AppendAsync(string challengeId, RecordEntry entry, string traceId, string? sourceEventId)
@@ -73,19 +70,6 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
     }
 
     public Task<long> CountAsync(string challengeId) => redis.GetDatabase().ListLengthAsync(EntriesKey(challengeId));
-
-    public Task SavePartiesAsync(string challengeId, DisputeParties parties) =>
-        redis.GetDatabase().HashSetAsync(PartiesKey(challengeId),
-        [
-            new HashEntry("raising", parties.RaisingAgencyId),
-            new HashEntry("receiving", parties.ReceivingAgencyId),
-        ]);
-
-    public async Task<DisputeParties?> GetPartiesAsync(string challengeId)
-    {
-        var values = await redis.GetDatabase().HashGetAsync(PartiesKey(challengeId), ["raising", "receiving"]);
-        return values[0].IsNull ? null : new DisputeParties(values[0].ToString(), values[1].ToString());
-    }
 
     private static (long Sequence, string Hash) ParseHead(RedisValue head)
     {
