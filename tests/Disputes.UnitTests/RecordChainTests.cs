@@ -51,6 +51,7 @@ public class RecordChainTests
         Assert.Equal(RecordEntryKind.ChallengeRaised, entry.Kind);
         Assert.Contains("Case closed after a single visit.", entry.Summary);
         Assert.Contains("Re-open the case", entry.Summary);
+        Assert.Contains("Category: case closure.", entry.Summary);
         Assert.Equal("", RecordEntries.ForSupport(entry).Summary);
     }
 }

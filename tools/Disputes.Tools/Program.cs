@@ -4,5 +4,6 @@ using Disputes.Tools;
 var root = new RootCommand("Developer commands for the professional-challenge suite.")
 {
     TokenCommand.Create(),
+    LoadCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -7,6 +7,9 @@ namespace Disputes.Records.Domain;
 /// <summary>What the record says about each event, in words a reader of the minutes expects.</summary>
 public static class RecordEntries
 {
+    private static readonly Google.Protobuf.Reflection.EnumDescriptor CategoryDescriptor =
+        CommonReflection.Descriptor.EnumTypes.Single(e => e.ClrType == typeof(Category));
+
     public static RecordEntry Raised(ChallengeRaised raised)
     {
         var summary = new StringBuilder()
@@ -38,6 +41,11 @@ public static class RecordEntries
     private static string Describe(Party party) =>
         party.ProfessionalId.Length > 0 ? $"{party.Role} {party.ProfessionalId} ({party.AgencyId})".TrimStart() : party.AgencyId;
 
-    private static string CategoryText(ChallengeRaised raised) =>
-        raised.Category == Category.Other ? $"other ({raised.CategoryDetail})" : raised.Category.ToString();
+    /// <summary>The category in words: CATEGORY_CASE_CLOSURE reads "case closure".</summary>
+    private static string CategoryText(ChallengeRaised raised)
+    {
+        var words = CategoryDescriptor.FindValueByNumber((int)raised.Category)?.Name["CATEGORY_".Length..].Replace('_', ' ').ToLowerInvariant()
+            ?? raised.Category.ToString();
+        return raised.Category == Category.Other ? $"{words} ({raised.CategoryDetail})" : words;
+    }
 }

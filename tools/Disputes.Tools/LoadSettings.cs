@@ -1,0 +1,21 @@
+namespace Disputes.Tools;
+
+/// <summary>One load run, as parsed and checked from the command line.</summary>
+public sealed record LoadSettings(
+    Uri Target,
+    Uri RecordsTarget,
+    int Concurrency,
+    TimeSpan Duration,
+    TimeSpan Warmup,
+    int Callers,
+    int RecordsSamples,
+    TimeSpan PollInterval,
+    TimeSpan DrainTimeout,
+    long MaxCalls)
+{
+    /// <summary>How long one sample waits for its records entry before it counts as timed out.</summary>
+    public TimeSpan RecordTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A deadline on every call, so a stuck server cannot hold the run open.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
