@@ -6,8 +6,8 @@ using StackExchange.Redis;
 namespace Disputes.EventBus.Redis;
 
 /// <summary>
-/// Publishes outbox entries through the configured transport, in order, and removes each
-/// only after it is published. Replicas share the work through a consumer group; entries
+/// Publishes outbox entries through the configured transport, a batch at a time, and removes
+/// them only after they are published. Replicas share the work through a consumer group; entries
 /// of a relay that crashed mid-publish are reclaimed, and consumers de-duplicate the
 /// resulting redelivery by CloudEvent id.
 /// </summary>
@@ -48,8 +48,7 @@ public sealed partial class OutboxRelay(
                     continue;
                 }
 
-                foreach (var entry in entries)
-                    await RelayAsync(entry, stoppingToken);
+                await RelayAsync(entries, stoppingToken);
                 failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -86,36 +85,48 @@ public sealed partial class OutboxRelay(
         return await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, StreamPosition.NewMessages, BatchSize);
     }
 
-    private async Task RelayAsync(StreamEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a batch together, then removes it in one transaction. If any publish fails the
+    /// whole batch stays pending and is published again: consumers drop the repeats by id.
+    /// </summary>
+    private async Task RelayAsync(StreamEntry[] entries, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
-        var envelope = EventEnvelope.TryParse(entry[RedisOutbox.EnvelopeField].ToString());
-        if (envelope is null)
+        var readable = new List<RedisValue>(entries.Length);
+        var publishing = new List<Task>(entries.Length);
+        foreach (var entry in entries)
         {
-            // Only this process writes the outbox, so this is a bug; keep the entry for inspection.
-            LogUnreadable(entry.Id.ToString());
-            await db.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
-            return;
-        }
-
-        using (var activity = EventBusTelemetry.StartPublish(envelope, publisher.System))
-        {
-            try
+            if (EventEnvelope.TryParse(entry[RedisOutbox.EnvelopeField].ToString()) is { } envelope)
             {
-                await publisher.PublishAsync(EventBusTelemetry.WithTraceOf(envelope, activity), cancellationToken);
+                readable.Add(entry.Id);
+                publishing.Add(PublishAsync(envelope, cancellationToken));
             }
-            catch (Exception ex)
+            else
             {
-                activity?.AddException(ex);
-                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
-                throw;
+                // Only this process writes the outbox, so this is a bug: acknowledged, but kept for inspection.
+                LogUnreadable(entry.Id.ToString());
             }
         }
+        await Task.WhenAll(publishing);
 
-        var done = db.CreateTransaction();
-        _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
-        _ = done.StreamDeleteAsync(outbox.StreamKey, [entry.Id]);
+        var done = redis.GetDatabase().CreateTransaction();
+        _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entries.Select(e => e.Id).ToArray());
+        _ = done.StreamDeleteAsync(outbox.StreamKey, readable.ToArray());
         await done.ExecuteAsync();
+    }
+
+    private async Task PublishAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        using var activity = EventBusTelemetry.StartPublish(envelope, publisher.System);
+        try
+        {
+            await publisher.PublishAsync(EventBusTelemetry.WithTraceOf(envelope, activity), cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            activity?.AddException(ex);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
     }
 
     [LoggerMessage(LogLevel.Warning, "Outbox relay failed ({Failures} in a row); retrying")]

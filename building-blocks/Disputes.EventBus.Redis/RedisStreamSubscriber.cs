@@ -46,6 +46,7 @@ public sealed partial class RedisStreamSubscriber(
                 if (timeProvider.GetUtcNow() >= nextReclaim)
                 {
                     handled += await ReclaimAbandonedAsync(stoppingToken);
+                    await TrimHandledAsync();
                     nextReclaim = timeProvider.GetUtcNow() + _options.ProcessingTimeout / 2;
                 }
                 handled += await ReadNewAsync(stoppingToken);
@@ -77,17 +78,42 @@ public sealed partial class RedisStreamSubscriber(
     {
         var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, StreamPosition.NewMessages)).ToArray();
         var streams = await redis.GetDatabase().StreamReadGroupAsync(positions, _options.AppId, ConsumerName, BatchSize);
-        var handled = 0;
-        foreach (var stream in streams)
+        // A batch is handled concurrently, one lane per dispute: a dispute's events (and any
+        // repeat of one event) are handled in stream order, different disputes in parallel.
+        var lanes = streams
+            .SelectMany(stream => stream.Entries.Select(entry => Parse(subscriptions.ForTopic(stream.Key.ToString())!, entry)))
+            .GroupBy(delivery => delivery.Envelope?.DisputeId ?? delivery.Entry.Id.ToString())
+            .ToArray();
+        await Task.WhenAll(lanes.Select(async lane =>
         {
-            var subscription = subscriptions.ForTopic(stream.Key.ToString())!;
-            foreach (var entry in stream.Entries)
+            foreach (var delivery in lane)
+                await DeliverAsync(delivery, cancellationToken);
+        }));
+        return lanes.Sum(lane => lane.Count());
+    }
+
+    /// <summary>
+    /// Removes the entries every consumer group of a topic has acknowledged: the topic holds
+    /// what is still to be handled, not a second copy of each dispute's history. Dead-letter
+    /// streams are kept whole, for inspection.
+    /// </summary>
+    private async Task TrimHandledAsync()
+    {
+        var db = redis.GetDatabase();
+        foreach (var subscription in subscriptions.All)
+        {
+            StreamId? oldestNeeded = null;
+            foreach (var group in await db.StreamGroupInfoAsync(subscription.Topic))
             {
-                await DeliverAsync(subscription, entry, cancellationToken);
-                handled++;
+                var needed = group.PendingMessageCount > 0
+                    ? StreamId.Parse((await db.StreamPendingAsync(subscription.Topic, group.Name)).LowestPendingMessageId)
+                    : StreamId.Parse(group.LastDeliveredId);
+                if (oldestNeeded is null || needed < oldestNeeded)
+                    oldestNeeded = needed;
             }
+            if (oldestNeeded is { } minimum)
+                await db.StreamTrimByMinIdAsync(subscription.Topic, minimum.ToString());
         }
-        return handled;
     }
 
     private async Task<int> ReclaimAbandonedAsync(CancellationToken cancellationToken)
@@ -112,7 +138,7 @@ public sealed partial class RedisStreamSubscriber(
                 }
                 else
                 {
-                    await DeliverAsync(subscription, entry, cancellationToken);
+                    await DeliverAsync(Parse(subscription, entry), cancellationToken);
                 }
                 handled++;
             }
@@ -120,16 +146,19 @@ public sealed partial class RedisStreamSubscriber(
         return handled;
     }
 
-    private async Task DeliverAsync(EventSubscription subscription, StreamEntry entry, CancellationToken cancellationToken)
+    /// <summary>An entry with its CloudEvent (null when it is not one); the stream is the topic, whatever the envelope says.</summary>
+    private Delivery Parse(EventSubscription subscription, StreamEntry entry) =>
+        new(subscription, entry, EventEnvelope.TryParse(entry[RedisStreamFields.Data].ToString(), subscription.Topic, _options.PubSubName)
+            is { } envelope ? envelope with { Topic = subscription.Topic } : null);
+
+    private async Task DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
     {
-        var envelope = EventEnvelope.TryParse(entry[RedisStreamFields.Data].ToString(), subscription.Topic, _options.PubSubName);
+        var (subscription, entry, envelope) = delivery;
         if (envelope is null)
         {
             await DeadLetterAsync(subscription, entry, "not a CloudEvent");
             return;
         }
-        // The stream is the topic, whatever the envelope says.
-        envelope = envelope with { Topic = subscription.Topic };
 
         for (var attempt = 1; ; attempt++)
         {
@@ -161,6 +190,31 @@ public sealed partial class RedisStreamSubscriber(
         _ = transaction.StreamAddAsync(subscription.DeadLetterTopic, RedisStreamFields.Data, entry[RedisStreamFields.Data]);
         _ = transaction.StreamAcknowledgeAsync(subscription.Topic, _options.AppId, entry.Id);
         await transaction.ExecuteAsync();
+    }
+
+    private sealed record Delivery(EventSubscription Subscription, StreamEntry Entry, EventEnvelope? Envelope);
+
+    /// <summary>A stream entry id, "{milliseconds}-{sequence}", compared as Redis orders them.</summary>
+    private readonly record struct StreamId(long Milliseconds, long Sequence) : IComparable<StreamId>
+    {
+        public static StreamId Parse(RedisValue id)
+        {
+            var text = id.ToString();
+            var dash = text.IndexOf('-');
+            return dash < 0
+                ? new StreamId(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture), 0)
+                : new StreamId(long.Parse(text[..dash], System.Globalization.CultureInfo.InvariantCulture),
+                    long.Parse(text[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        public int CompareTo(StreamId other) =>
+            Milliseconds != other.Milliseconds ? Milliseconds.CompareTo(other.Milliseconds) : Sequence.CompareTo(other.Sequence);
+
+        public static bool operator <(StreamId left, StreamId right) => left.CompareTo(right) < 0;
+
+        public static bool operator >(StreamId left, StreamId right) => left.CompareTo(right) > 0;
+
+        public override string ToString() => $"{Milliseconds}-{Sequence}";
     }
 
     [LoggerMessage(LogLevel.Warning, "Redis Streams consumer could not read; retrying")]

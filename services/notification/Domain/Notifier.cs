@@ -14,13 +14,14 @@ public sealed class Notifier(DeliveryStore store, IEnumerable<INotificationChann
         for (var i = 0; i < notices.Count; i++)
         {
             var notice = notices[i];
-            // Event id + position in the table: the same notice of a redelivered event gets the same id.
-            var deliveryId = $"{context.EventId}-{i + 1:00}";
-            if (await store.ExistsAsync(challengeId, deliveryId))
-                continue;
-
             foreach (var channel in channels)
             {
+                // Event id, position in the table and channel: a redelivered event makes the same ids,
+                // so what was delivered is skipped and only what was not is sent.
+                var deliveryId = $"{context.EventId}-{i + 1:00}-{channel.Channel.ToString().ToLowerInvariant()}";
+                if (await store.ExistsAsync(challengeId, deliveryId))
+                    continue;
+
                 var delivery = new Delivery
                 {
                     Name = $"challenges/{challengeId}/deliveries/{deliveryId}",
