@@ -1,6 +1,8 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using Disputes.ServiceDefaults.Identity;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Disputes.ServiceDefaults.Grpc;
@@ -22,5 +24,13 @@ public static class GrpcExtensions
                 BadRequest.Descriptor, ResourceInfo.Descriptor, PreconditionFailure.Descriptor, ErrorInfo.Descriptor));
         builder.Services.AddGrpcHealthChecks();
         return builder;
+    }
+
+    /// <summary>Maps the service's API for authenticated callers naming an agency, and the gRPC health service.</summary>
+    public static IEndpointRouteBuilder MapDisputesGrpcService<TService>(this IEndpointRouteBuilder endpoints) where TService : class
+    {
+        endpoints.MapGrpcService<TService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
+        endpoints.MapGrpcHealthChecksService();
+        return endpoints;
     }
 }

@@ -1,6 +1,6 @@
 using Disputes.Challenge.Grpc;
 using Disputes.Challenge.Storage;
-using Disputes.ServiceDefaults.Identity;
+using Disputes.ServiceDefaults.Grpc;
 
 namespace Disputes.Challenge.Extensions;
 
@@ -14,8 +14,7 @@ public static class ChallengeServiceExtensions
 
     public static WebApplication MapChallengeApi(this WebApplication app)
     {
-        app.MapGrpcService<ChallengeGrpcService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
-        app.MapGrpcHealthChecksService();
+        app.MapDisputesGrpcService<ChallengeGrpcService>();
         return app;
     }
 }

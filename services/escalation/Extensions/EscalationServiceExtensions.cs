@@ -3,7 +3,7 @@ using Disputes.Escalation.Events;
 using Disputes.Escalation.Grpc;
 using Disputes.Escalation.Storage;
 using Disputes.EventBus;
-using Disputes.ServiceDefaults.Identity;
+using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1.Events;
 
 namespace Disputes.Escalation.Extensions;
@@ -21,8 +21,7 @@ public static class EscalationServiceExtensions
 
     public static WebApplication MapEscalationApi(this WebApplication app)
     {
-        app.MapGrpcService<EscalationGrpcService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
-        app.MapGrpcHealthChecksService();
+        app.MapDisputesGrpcService<EscalationGrpcService>();
         return app;
     }
 }

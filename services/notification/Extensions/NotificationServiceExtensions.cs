@@ -4,6 +4,7 @@ using Disputes.Notification.Domain;
 using Disputes.Notification.Events;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Storage;
+using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
 using StackExchange.Redis;
@@ -24,8 +25,7 @@ public static class NotificationServiceExtensions
 
     public static WebApplication MapNotificationApi(this WebApplication app)
     {
-        app.MapGrpcService<NotificationGrpcService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
-        app.MapGrpcHealthChecksService();
+        app.MapDisputesGrpcService<NotificationGrpcService>();
         return app;
     }
 }

@@ -2,6 +2,7 @@ using Disputes.EventBus;
 using Disputes.Records.Events;
 using Disputes.Records.Grpc;
 using Disputes.Records.Storage;
+using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
 using StackExchange.Redis;
@@ -20,8 +21,7 @@ public static class RecordsServiceExtensions
 
     public static WebApplication MapRecordsApi(this WebApplication app)
     {
-        app.MapGrpcService<RecordsGrpcService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
-        app.MapGrpcHealthChecksService();
+        app.MapDisputesGrpcService<RecordsGrpcService>();
         return app;
     }
 }
