@@ -85,6 +85,31 @@ public sealed class DisputeLifecycleTests(SuiteFixture suite)
     }
 
     [Fact]
+    public async Task A_challenge_raised_while_the_records_service_is_down_is_minuted_when_it_is_back()
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var headers = Referrer;
+        headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        Disputes.V1.Challenge? raised = null;
+
+        await suite.CrashAndRestartAsync("records", async () =>
+        {
+            raised = await _challenges.RaiseChallengeAsync(NewRaise(), headers);
+            // The rest of the suite carries on without it.
+            await Until(() => _escalations.GetEscalationAsync(new GetEscalationRequest { Name = raised.Name + "/escalation" }, Referrer).ResponseAsync);
+        });
+
+        var timeline = await Until(async () =>
+        {
+            var list = await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised!.Name }, Referrer);
+            return list.Entries.Count > 0 ? list : throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, "not yet"));
+        });
+        var entry = Assert.Single(timeline.Entries);
+        Assert.Equal(RecordEntryKind.ChallengeRaised, entry.Kind);
+        Assert.Equal(traceId, entry.TraceId);
+    }
+
+    [Fact]
     public async Task Raising_twice_with_one_request_id_raises_one_challenge()
     {
         var request = NewRaise();

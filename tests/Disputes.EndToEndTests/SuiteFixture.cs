@@ -16,6 +16,7 @@ namespace Disputes.EndToEndTests;
 public sealed class SuiteFixture : IAsyncLifetime
 {
     private readonly List<(string Name, Process Process, ConcurrentQueue<string> Output)> _processes = [];
+    private readonly Dictionary<string, (string Program, string? WorkingDirectory, IReadOnlyDictionary<string, string> Environment, string[] Arguments)> _launches = new();
     private readonly string _redisDirectory = Path.Combine(Path.GetTempPath(), $"disputes-e2e-{Guid.NewGuid():N}");
     private readonly Dictionary<string, (int Grpc, int Http)> _ports = new();
 
@@ -102,10 +103,24 @@ public sealed class SuiteFixture : IAsyncLifetime
     };
 
     /// <summary>The output of a process, for a failing test's message.</summary>
-    public string OutputOf(string name) => string.Join('\n', _processes.First(p => p.Name == name).Output.TakeLast(60));
+    public string OutputOf(string name) => string.Join('\n', _processes.Last(p => p.Name == name).Output.TakeLast(60));
+
+    /// <summary>Kills a process as a crash would (no graceful shutdown), runs <paramref name="whileDown"/>, then starts it again.</summary>
+    public async Task CrashAndRestartAsync(string name, Func<Task> whileDown)
+    {
+        var running = _processes.Single(p => p.Name == name && !p.Process.HasExited);
+        running.Process.Kill(entireProcessTree: true);
+        await running.Process.WaitForExitAsync();
+        await whileDown();
+        var (program, workingDirectory, environment, arguments) = _launches[name];
+        Start(name, program, workingDirectory, environment, arguments);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await WaitUntilReadyAsync(http, name);
+    }
 
     private void Start(string name, string program, string? workingDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments)
     {
+        _launches[name] = (program, workingDirectory, environment, arguments);
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
@@ -130,7 +145,7 @@ public sealed class SuiteFixture : IAsyncLifetime
 
     private async Task WaitUntilReadyAsync(HttpClient http, string name)
     {
-        var process = _processes.First(p => p.Name == name).Process;
+        var process = _processes.Last(p => p.Name == name).Process;
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
