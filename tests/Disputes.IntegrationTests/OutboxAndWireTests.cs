@@ -68,7 +68,8 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
     [Fact]
     public async Task A_raised_challenge_reaches_the_stream_exactly_as_Dapr_pubsub_redis_writes_it()
     {
-        using var listener = ListenToEveryActivity();
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = ListenToEveryActivity(spans);
         await using var challengeApp = await BusHost.StartAsync(redis, "challenge", withOutbox: true);
         await using var recordsApp = await BusHost.StartAsync(redis, "records");
         var store = new ChallengeStore(challengeApp.Services.GetRequiredService<IConnectionMultiplexer>(), challengeApp.Outbox);
@@ -111,6 +112,18 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
         await Eventually.HoldsAsync(() => !recordsApp.Handler.Handled.IsEmpty, "the records app consumed it");
         Assert.Equal(request.TraceId.ToHexString(), Assert.Single(recordsApp.Handler.Handled).Context.TraceId);
         Assert.Contains("records", (await Db.StreamGroupInfoAsync(Topic)).Select(g => g.Name));
+
+        // Both hops are spans about the dispute: the publish span a child of the request, the process span of the publish.
+        static bool ProcessedByRecords(Activity span) =>
+            span.Kind == ActivityKind.Consumer && (string?)span.GetTagItem("messaging.consumer.group.name") == "records";
+        await Eventually.HoldsAsync(() => spans.Any(ProcessedByRecords), "the records process span has ended");
+        var publish = Assert.Single(spans, s => s.Kind == ActivityKind.Producer);
+        var process = spans.First(ProcessedByRecords);
+        Assert.Equal("publish challenge-raised", publish.DisplayName);
+        Assert.Equal(request.SpanId, publish.ParentSpanId);
+        Assert.Equal("process challenge-raised", process.DisplayName);
+        Assert.Equal(publish.SpanId, process.ParentSpanId);
+        Assert.All(new[] { publish, process }, span => Assert.Equal("01JD0000000000000000000042", span.GetTagItem(EventBusTelemetry.DisputeIdTag)));
     }
 
     [Fact]
@@ -137,12 +150,13 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
         Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKey));
     }
 
-    private static ActivityListener ListenToEveryActivity()
+    private static ActivityListener ListenToEveryActivity(System.Collections.Concurrent.ConcurrentQueue<Activity> stopped)
     {
         var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == EventBusTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
         return listener;
