@@ -38,6 +38,8 @@ public sealed class ChallengeGrpcService(
             ?? throw RpcErrors.PermissionDenied($"The caller's agency is not a party to {request.Name}.");
     }
 
+    private const int MaxBatchesPerPage = 10;
+
     public override async Task<ListChallengesResponse> ListChallenges(ListChallengesRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
@@ -48,8 +50,9 @@ public sealed class ChallengeGrpcService(
 
         var index = DisputeAccess.SeesAllDisputes(caller) ? ChallengeStore.AllIndex : ChallengeStore.AgencyIndex(caller.AgencyId);
         var response = new ListChallengesResponse();
-        // Filters may skip ids; read on until the page is full or the index ends.
-        while (response.Challenges.Count < pageSize)
+        // Filters may skip ids: read on until the page is full or the index ends, within a bound
+        // (a short page with a next_page_token is a valid answer).
+        for (var batch = 0; batch < MaxBatchesPerPage && response.Challenges.Count < pageSize; batch++)
         {
             var ids = await store.PageIdsAsync(index, position, pageSize);
             if (ids.Count == 0)
@@ -57,13 +60,12 @@ public sealed class ChallengeGrpcService(
                 position = null;
                 break;
             }
-            foreach (var challenge in await store.GetManyAsync(ids))
+            var challenges = await store.GetManyAsync(ids);
+            for (var i = 0; i < ids.Count && response.Challenges.Count < pageSize; i++)
             {
-                position = ResourceNames.ParseChallenge(challenge.Name, "name");
-                if (Matches(request, challenge) && ViewFor(caller, challenge) is { } visible)
+                position = ids[i];
+                if (challenges[i] is { } challenge && Matches(request, challenge) && ViewFor(caller, challenge) is { } visible)
                     response.Challenges.Add(visible);
-                if (response.Challenges.Count == pageSize)
-                    break;
             }
             if (ids.Count < pageSize && response.Challenges.Count < pageSize)
             {

@@ -72,11 +72,12 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         return ids.Select(v => v.ToString()).ToArray();
     }
 
-    public async Task<IReadOnlyList<V1.Challenge>> GetManyAsync(IReadOnlyList<string> ids)
+    /// <summary>The challenges with these ids, in the same order; null where one is not stored.</summary>
+    public async Task<IReadOnlyList<V1.Challenge?>> GetManyAsync(IReadOnlyList<string> ids)
     {
         if (ids.Count == 0)
             return [];
         var values = await redis.GetDatabase().StringGetAsync(ids.Select(ChallengeKey).ToArray());
-        return values.Where(v => !v.IsNull).Select(v => V1.Challenge.Parser.ParseFrom((byte[])v!)).ToArray();
+        return values.Select(v => v.IsNull ? null : V1.Challenge.Parser.ParseFrom((byte[])v!)).ToArray();
     }
 }
