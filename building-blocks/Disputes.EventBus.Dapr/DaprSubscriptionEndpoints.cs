@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -14,16 +17,36 @@ namespace Disputes.EventBus.Dapr;
 /// </summary>
 public static class DaprSubscriptionEndpoints
 {
-    public const string RoutePrefix = "/dapr/events/";
+    private const string Group = "/dapr";
+    public const string RoutePrefix = Group + "/events/";
+
+    /// <summary>Set in the app's environment by the sidecar injector when the pod names an app token secret.</summary>
+    public const string AppApiTokenVariable = "APP_API_TOKEN";
+
+    /// <summary>The header in which the sidecar then presents that token on every call to the app.</summary>
+    public const string AppApiTokenHeader = "dapr-api-token";
 
     public static IEndpointRouteBuilder MapDaprSubscriptions(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/dapr/subscribe", (EventSubscriptions subscriptions, IOptions<EventBusOptions> options) =>
+        var dapr = endpoints.MapGroup(Group).AddEndpointFilter(RequireSidecarTokenAsync);
+        dapr.MapGet("/subscribe", (EventSubscriptions subscriptions, IOptions<EventBusOptions> options) =>
             Results.Json(subscriptions.All.Select(s => new DaprSubscription(
                 options.Value.PubSubName, s.Topic, RoutePrefix + s.Topic, s.DeadLetterTopic))));
-
-        endpoints.MapPost(RoutePrefix + "{topic}", ReceiveAsync);
+        dapr.MapPost("/events/{topic}", ReceiveAsync);
         return endpoints;
+    }
+
+    /// <summary>With an app API token configured, only the sidecar (which presents it) may deliver events.</summary>
+    private static async ValueTask<object?> RequireSidecarTokenAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var expected = context.HttpContext.RequestServices.GetRequiredService<IConfiguration>()[AppApiTokenVariable];
+        if (!string.IsNullOrEmpty(expected))
+        {
+            var presented = context.HttpContext.Request.Headers[AppApiTokenHeader].ToString();
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
+                return Results.Unauthorized();
+        }
+        return await next(context);
     }
 
     private static async Task<IResult> ReceiveAsync(string topic, HttpRequest request, EventDispatcher dispatcher,

@@ -152,6 +152,8 @@ public sealed partial class PolicyTests
         Assert.Equal(service, Annotation("dapr.io/app-id"));
         Assert.Equal(HttpPortOf(service).ToString(System.Globalization.CultureInfo.InvariantCulture), Annotation("dapr.io/app-port"));
         Assert.Equal("http", Annotation("dapr.io/app-protocol"));
+        // Without it any pod the NetworkPolicies admit could post events to the subscription routes.
+        Assert.Equal("dapr-app-token", Annotation("dapr.io/app-token-secret"));
         var config = Annotation("dapr.io/config");
         Assert.True(
             rendered.OfKind("Configuration").Any(c => c.ApiVersion.StartsWith("dapr.io/", StringComparison.Ordinal) && c.Name == config),

@@ -70,6 +70,22 @@ public class DaprTransportTests
     }
 
     [Fact]
+    public async Task With_an_app_token_only_a_caller_presenting_it_may_deliver_events()
+    {
+        await using var app = await SubscriberAsync(failures: 0, appApiToken: "sidecar-secret");
+        var client = app.GetTestClient();
+
+        using var anonymous = new StringContent(CloudEvent(app), Encoding.UTF8, "application/cloudevents+json");
+        using var refused = await client.PostAsync("/dapr/events/challenge-raised", anonymous);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Empty(app.Services.GetRequiredService<InMemoryEventBusTests.RecordingHandler>().Handled);
+
+        client.DefaultRequestHeaders.Add(DaprSubscriptionEndpoints.AppApiTokenHeader, "sidecar-secret");
+        Assert.Equal("SUCCESS", await PostAsync(client, "challenge-raised", CloudEvent(app)));
+        Assert.Single(app.Services.GetRequiredService<InMemoryEventBusTests.RecordingHandler>().Handled);
+    }
+
+    [Fact]
     public async Task Publishing_hands_the_sidecar_our_CloudEvent_with_the_proto_type()
     {
         var sidecar = new FakeSidecar();
@@ -97,15 +113,17 @@ public class DaprTransportTests
         (app.Services.GetRequiredService<IntegrationEventFactory>().Create(TestEvents.Raised()) with { TraceParent = TraceParent })
             .ToCloudEventJson();
 
-    private static async Task<string?> PostAsync(WebApplication app, string topic, string body)
+    private static Task<string?> PostAsync(WebApplication app, string topic, string body) => PostAsync(app.GetTestClient(), topic, body);
+
+    private static async Task<string?> PostAsync(HttpClient client, string topic, string body)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/cloudevents+json");
-        using var response = await app.GetTestClient().PostAsync($"/dapr/events/{topic}", content);
+        using var response = await client.PostAsync($"/dapr/events/{topic}", content);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
     }
 
-    private static async Task<WebApplication> SubscriberAsync(int failures)
+    private static async Task<WebApplication> SubscriberAsync(int failures, string? appApiToken = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
@@ -113,6 +131,7 @@ public class DaprTransportTests
         {
             ["EventBus:AppId"] = "records",
             ["EventBus:Transport"] = "Dapr",
+            [DaprSubscriptionEndpoints.AppApiTokenVariable] = appApiToken,
         });
         builder.Services.AddRouting();
         builder.Services.AddInMemoryEventBus(builder.Configuration);
