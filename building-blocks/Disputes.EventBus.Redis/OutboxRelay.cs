@@ -38,12 +38,16 @@ public sealed partial class OutboxRelay(
                     groupReady = true;
                 }
 
-                var entries = await NextBatchAsync(nextReclaim <= timeProvider.GetUtcNow());
-                if (nextReclaim <= timeProvider.GetUtcNow())
-                    nextReclaim = timeProvider.GetUtcNow() + _options.ProcessingTimeout / 2;
+                var now = timeProvider.GetUtcNow();
+                var reclaim = now >= nextReclaim;
+                if (reclaim)
+                    nextReclaim = now + _options.ProcessingTimeout / 2;
+                // Own pending entries exist only after a failed publish: read them again only then.
+                var entries = await NextBatchAsync(retryOwnPending: failures > 0, reclaim);
 
                 if (entries.Length == 0)
                 {
+                    failures = 0;
                     await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
                     continue;
                 }
@@ -67,13 +71,16 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    private async Task<StreamEntry[]> NextBatchAsync(bool reclaim)
+    private async Task<StreamEntry[]> NextBatchAsync(bool retryOwnPending, bool reclaim)
     {
         var db = redis.GetDatabase();
-        // Our own pending entries first: a publish that failed is retried before anything newer.
-        var pending = await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, "0", BatchSize);
-        if (pending.Length > 0)
-            return pending;
+        if (retryOwnPending)
+        {
+            // A publish that failed is retried before anything newer.
+            var pending = await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, "0", BatchSize);
+            if (pending.Length > 0)
+                return pending;
+        }
         if (reclaim)
         {
             var claimed = await db.StreamAutoClaimAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer,

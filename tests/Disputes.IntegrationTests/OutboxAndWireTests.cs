@@ -60,6 +60,27 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
             published.Select(e => JsonDocument.Parse(e["data"].ToString()).RootElement.GetProperty("data").GetProperty("challenge").GetString()));
     }
 
+    [Fact]
+    public async Task Events_whose_publish_failed_are_published_later_none_lost()
+    {
+        await using var challenge = await BusHost.StartAsync(redis, "challenge", withOutbox: true,
+            configure: services => services.AddSingleton<IEventPublisher>(sp =>
+                new FlakyPublisher(new RedisEventPublisher(sp.GetRequiredService<IConnectionMultiplexer>()), failures: 2)));
+        var flaky = (FlakyPublisher)challenge.Publisher;
+        var transaction = Db.CreateTransaction();
+        for (var i = 1; i <= 3; i++)
+            challenge.Outbox.Add(transaction, challenge.Events.Create(TestEvents.Raised(i)));
+        await transaction.ExecuteAsync();
+
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(challenge.Outbox.StreamKey) == 0, "the outbox is emptied");
+        Assert.True(flaky.Failed >= 2);
+        var published = (await Db.StreamRangeAsync(Topic))
+            .Select(e => EventEnvelope.TryParse(e["data"].ToString())!.DisputeId)
+            .Distinct()
+            .Order();
+        Assert.Equal(Enumerable.Range(1, 3).Select(i => IntegrationEvents.DisputeIdOf(TestEvents.Raised(i))), published);
+    }
+
     /// <summary>
     /// What a Dapr pubsub.redis subscriber reads: the stream key is the topic, the entry has
     /// a data field holding a CloudEvent 1.0 with every attribute Dapr sets, and consumer
@@ -160,5 +181,20 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
         };
         ActivitySource.AddActivityListener(listener);
         return listener;
+    }
+
+    /// <summary>A transport that is down for its first few publishes.</summary>
+    private sealed class FlakyPublisher(IEventPublisher inner, int failures) : IEventPublisher
+    {
+        private int _calls;
+
+        public int Failed => Math.Min(Volatile.Read(ref _calls), failures);
+
+        public string System => inner.System;
+
+        public Task PublishAsync(EventEnvelope envelope, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) <= failures
+                ? Task.FromException(new TimeoutException("the broker is down"))
+                : inner.PublishAsync(envelope, cancellationToken);
     }
 }

@@ -33,6 +33,8 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         var db = redis.GetDatabase();
         var id = challenge.Name[(challenge.Name.IndexOf('/') + 1)..];
         var transaction = db.CreateTransaction();
+        // A condition, not SET NX: a failed SET NX inside MULTI would still commit the rest.
+        transaction.AddCondition(Condition.KeyNotExists(ChallengeKey(id)));
         RedisKey? requestKey = null;
         if (requestId.Length > 0)
         {
@@ -40,7 +42,7 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
             transaction.AddCondition(Condition.KeyNotExists(requestKey.Value));
             _ = transaction.StringSetAsync(requestKey.Value, id, RequestIdRetention);
         }
-        _ = transaction.StringSetAsync(ChallengeKey(id), challenge.ToByteArray(), when: When.NotExists);
+        _ = transaction.StringSetAsync(ChallengeKey(id), challenge.ToByteArray());
         _ = transaction.SortedSetAddAsync(AllIndex, id, 0);
         _ = transaction.SortedSetAddAsync(AgencyIndex(challenge.RaisingParty.AgencyId), id, 0);
         _ = transaction.SortedSetAddAsync(AgencyIndex(challenge.ReceivingParty.AgencyId), id, 0);
@@ -50,10 +52,12 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         if (await transaction.ExecuteAsync())
             return (challenge, true);
 
-        var existingId = (string?)await db.StringGetAsync(requestKey!.Value);
+        // Nothing was written. Either the request id was used before, or (80 random bits
+        // later) the id was: the caller's retry then gets a fresh one.
+        var existingId = requestKey is null ? null : (string?)await db.StringGetAsync(requestKey.Value);
         var existing = existingId is null ? null : await GetAsync(existingId);
         return existing is null
-            ? throw new RedisException("The request id was taken by a raise that is no longer stored.")
+            ? throw new RedisException($"{challenge.Name} could not be stored; nothing was written.")
             : (existing, false);
     }
 
