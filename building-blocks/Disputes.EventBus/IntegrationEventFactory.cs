@@ -12,13 +12,14 @@ public sealed class IntegrationEventFactory(IOptions<EventBusOptions> options, T
     public EventEnvelope Create(IMessage @event)
     {
         var current = Activity.Current;
+        var now = timeProvider.GetUtcNow();
         return new EventEnvelope(
-            Id: Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString("N"),
+            Id: Guid.CreateVersion7(now).ToString("N"),
             Source: options.Value.AppId,
             Type: IntegrationEvents.TypeOf(@event.Descriptor),
             Topic: IntegrationEvents.TopicOf(@event.Descriptor),
             PubSubName: options.Value.PubSubName,
-            Time: timeProvider.GetUtcNow(),
+            Time: now,
             DataJson: Formatter.Format(@event),
             TraceParent: current?.Id,
             TraceState: current?.TraceStateString,

@@ -2,6 +2,7 @@ using Disputes.EventBus;
 using Disputes.EventBus.Dapr;
 using Disputes.EventBus.Redis;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Disputes.ServiceDefaults;
@@ -11,7 +12,7 @@ public static class EventBusHostingExtensions
     /// <summary>The transport named by <c>EventBus:Transport</c>, and the Redis outbox every service writes to.</summary>
     public static WebApplicationBuilder AddEventBus(this WebApplicationBuilder builder)
     {
-        var transport = builder.Configuration[$"{EventBusOptions.SectionName}:{nameof(EventBusOptions.Transport)}"] ?? "Redis";
+        var transport = TransportOf(builder.Configuration);
         switch (transport.ToLowerInvariant())
         {
             case "redis":
@@ -34,9 +35,11 @@ public static class EventBusHostingExtensions
     /// <summary>Dapr's subscription endpoints, when Dapr delivers the events.</summary>
     public static WebApplication MapEventBusEndpoints(this WebApplication app)
     {
-        var transport = app.Configuration[$"{EventBusOptions.SectionName}:{nameof(EventBusOptions.Transport)}"] ?? "Redis";
-        if (transport.Equals("dapr", StringComparison.OrdinalIgnoreCase))
+        if (TransportOf(app.Configuration).Equals("dapr", StringComparison.OrdinalIgnoreCase))
             app.MapDaprSubscriptions();
         return app;
     }
+
+    private static string TransportOf(IConfiguration configuration) =>
+        configuration[$"{EventBusOptions.SectionName}:{nameof(EventBusOptions.Transport)}"] ?? new EventBusOptions().Transport;
 }

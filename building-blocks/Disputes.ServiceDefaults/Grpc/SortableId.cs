@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Disputes.ServiceDefaults.Grpc;
@@ -39,7 +40,7 @@ public static class SortableId
     private static string Encode(ReadOnlySpan<byte> bytes)
     {
         // 128 bits as 26 five-bit groups, most significant first (the first group holds 3 bits).
-        var high = ((UInt128)BitConverterBigEndian(bytes[..8]) << 64) | BitConverterBigEndian(bytes[8..]);
+        var high = ((UInt128)BinaryPrimitives.ReadUInt64BigEndian(bytes[..8]) << 64) | BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
         Span<char> chars = stackalloc char[Length];
         for (var i = Length - 1; i >= 0; i--)
         {
@@ -48,7 +49,4 @@ public static class SortableId
         }
         return new string(chars);
     }
-
-    private static ulong BitConverterBigEndian(ReadOnlySpan<byte> bytes) =>
-        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes);
 }

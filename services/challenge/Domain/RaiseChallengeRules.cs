@@ -69,12 +69,10 @@ public static class RaiseChallengeRules
         challenge.CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now);
         challenge.UpdateTime = challenge.CreateTime;
         challenge.Version = 1;
-        challenge.Etag = EtagOf(challenge.Version);
+        challenge.Etag = Etags.Of(challenge.Version);
         challenge.TraceId = traceId;
         if (challenge.Category != Category.Other)
             challenge.CategoryDetail = "";
         return challenge;
     }
-
-    public static string EtagOf(long version) => $"\"{version}\"";
 }

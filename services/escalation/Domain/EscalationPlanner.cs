@@ -1,3 +1,4 @@
+using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf.WellKnownTypes;
@@ -34,7 +35,7 @@ public sealed class EscalationPlanner(WorkingDayCalendar calendar)
         };
         if (iroRequired && policy.IroTotalWorkingDays > 0)
             escalation.OverallDueTime = Due(start, policy.IroTotalWorkingDays);
-        escalation.Etag = $"\"{escalation.ChallengeVersion}\"";
+        escalation.Etag = Etags.Of(escalation.ChallengeVersion);
         return escalation;
     }
 

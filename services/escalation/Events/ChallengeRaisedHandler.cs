@@ -1,7 +1,6 @@
 using Disputes.Escalation.Domain;
 using Disputes.Escalation.Storage;
 using Disputes.EventBus;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1.Events;
 
 namespace Disputes.Escalation.Events;
@@ -12,7 +11,6 @@ public sealed partial class ChallengeRaisedHandler(EscalationStore store, Escala
 {
     public async Task HandleAsync(ChallengeRaised @event, EventContext context, CancellationToken cancellationToken)
     {
-        DisputeTelemetry.TagDispute(context.DisputeId);
         var escalation = planner.Open(@event, TimescalePolicies.Default);
         if (await store.OpenAsync(IntegrationEvents.DisputeIdOf(@event)!, escalation))
             LogOpened(@event.Challenge, escalation.Policy, escalation.StageDueTime.ToDateTimeOffset());

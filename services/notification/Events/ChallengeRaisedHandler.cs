@@ -1,7 +1,6 @@
 using Disputes.EventBus;
 using Disputes.Notification.Domain;
 using Disputes.ServiceDefaults.Identity;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1.Events;
 
 namespace Disputes.Notification.Events;
@@ -12,7 +11,6 @@ public sealed class ChallengeRaisedHandler(DisputePartiesStore parties, Notifier
     public async Task HandleAsync(ChallengeRaised @event, EventContext context, CancellationToken cancellationToken)
     {
         var challengeId = IntegrationEvents.DisputeIdOf(@event)!;
-        DisputeTelemetry.TagDispute(challengeId);
         await parties.SaveAsync(challengeId, new DisputeParties(@event.RaisingParty.AgencyId, @event.ReceivingParty.AgencyId));
         await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event), context, cancellationToken);
     }

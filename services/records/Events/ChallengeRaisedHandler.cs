@@ -13,7 +13,6 @@ public sealed class ChallengeRaisedHandler(RecordStore store, DisputePartiesStor
     public async Task HandleAsync(ChallengeRaised @event, EventContext context, CancellationToken cancellationToken)
     {
         var challengeId = IntegrationEvents.DisputeIdOf(@event)!;
-        DisputeTelemetry.TagDispute(challengeId);
         await parties.SaveAsync(challengeId, new DisputeParties(@event.RaisingParty.AgencyId, @event.ReceivingParty.AgencyId));
         await store.AppendAsync(challengeId, RecordEntries.Raised(@event), context.TraceId ?? DisputeTelemetry.CurrentTraceId(), context.EventId);
     }
