@@ -4,7 +4,7 @@ namespace Disputes.UnitTests;
 
 public class DisputeAccessTests
 {
-    private static readonly DisputeParties Parties = new("police", "childrens-social-care", ["iro-3"]);
+    private static readonly DisputeParties Parties = new("police", "childrens-social-care", ["iro-3"], "local-authority");
 
     [Theory]
     [InlineData("police", "pc-1", "practitioner", DisputeView.Full)]
@@ -15,6 +15,9 @@ public class DisputeAccessTests
     [InlineData("childrens-social-care-iro", "iro-3", "iro", DisputeView.Full)]
     [InlineData("childrens-social-care-iro", "iro-9", "iro", DisputeView.None)]
     [InlineData("education", "iro-3", "practitioner", DisputeView.None)]
+    [InlineData("local-authority", "iro-5", "iro", DisputeView.Full)]
+    [InlineData("local-authority", "sw-9", "practitioner", DisputeView.None)]
+    [InlineData("health", "iro-6", "iro", DisputeView.None)]
     [InlineData("suite", "eng-1", "support", DisputeView.Support)]
     public void The_permission_table(string agency, string professional, string role, DisputeView expected) =>
         Assert.Equal(expected, DisputeAccess.ViewFor(new Caller(professional, agency, new HashSet<string> { role }), Parties));

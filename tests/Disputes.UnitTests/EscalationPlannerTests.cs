@@ -39,7 +39,7 @@ public class EscalationPlannerTests
     {
         var escalation = _planner.Open(TestEvents.Raised(), TimescalePolicies.Default);
 
-        Assert.Equal([EscalationPlanner.Referrer, EscalationPlanner.ReceivingProfessional],
+        Assert.Equal([Responsibility.Referrer, Responsibility.ReceivingProfessional],
             escalation.ResponsibleParties.Select(p => p.Responsibility));
         Assert.Equal("police", escalation.ResponsibleParties[0].Party.AgencyId);
     }

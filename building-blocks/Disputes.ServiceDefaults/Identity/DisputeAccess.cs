@@ -1,10 +1,15 @@
 namespace Disputes.ServiceDefaults.Identity;
 
-/// <summary>Who is involved in a dispute, as far as reading it is concerned.</summary>
+/// <summary>
+/// Who is involved in a dispute, as far as reading it is concerned: the two party agencies,
+/// the professionals appointed to it (the child's named IRO, the independent chair) and, for
+/// a child on a CP Plan or Looked After, the responsible local authority whose IROs may read it.
+/// </summary>
 public sealed record DisputeParties(
     string RaisingAgencyId,
     string ReceivingAgencyId,
-    IReadOnlyCollection<string> AppointedProfessionalIds)
+    IReadOnlyCollection<string> AppointedProfessionalIds,
+    string LocalAuthorityId = "")
 {
     public DisputeParties(string raisingAgencyId, string receivingAgencyId)
         : this(raisingAgencyId, receivingAgencyId, []) { }
@@ -22,7 +27,8 @@ public enum DisputeView
 /// <summary>
 /// The permission table, in one place for every service: a caller sees the disputes its
 /// agency is a party to; the partnership sees all; an IRO or independent chair sees the
-/// disputes they are appointed to; support sees every dispute without its narrative.
+/// disputes they are appointed to, and an IRO of the child's responsible local authority
+/// sees its disputes; support sees every dispute without its narrative.
 /// </summary>
 public static class DisputeAccess
 {
@@ -34,6 +40,9 @@ public static class DisputeAccess
             return DisputeView.Full;
         if (parties.AppointedProfessionalIds.Contains(caller.ProfessionalId)
             && (caller.HasRole(DisputeRoles.IndependentReviewingOfficer) || caller.HasRole(DisputeRoles.IndependentChair)))
+            return DisputeView.Full;
+        if (parties.LocalAuthorityId.Length > 0 && caller.AgencyId == parties.LocalAuthorityId
+            && caller.HasRole(DisputeRoles.IndependentReviewingOfficer))
             return DisputeView.Full;
         if (caller.HasRole(DisputeRoles.Support))
             return DisputeView.Support;

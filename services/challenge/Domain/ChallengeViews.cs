@@ -19,7 +19,7 @@ public static class ChallengeViews
         redacted.UnsafePracticeReason = "";
         redacted.DesiredChange = "";
         redacted.ImpactOnChild = "";
-        redacted.PlanOfAction = null;
+        redacted.Resolution = null;
         return redacted;
     }
 }

@@ -65,7 +65,7 @@ public static class RaiseChallengeRules
         challenge.Stage = Stage.ProfessionalDiscussion;
         challenge.ManagementTier = 0;
         challenge.State = ChallengeState.AwaitingAcknowledgement;
-        challenge.PlanOfAction = null;
+        challenge.Resolution = null;
         challenge.CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now);
         challenge.UpdateTime = challenge.CreateTime;
         challenge.Version = 1;

@@ -9,9 +9,6 @@ namespace Disputes.Escalation.Domain;
 /// <summary>Who is responsible and by when, from the policy a challenge was raised under.</summary>
 public sealed class EscalationPlanner(WorkingDayCalendar calendar)
 {
-    public const string Referrer = "referrer";
-    public const string ReceivingProfessional = "receiving professional";
-
     /// <summary>Stage 1 begins: the receiving side must acknowledge, then the two professionals discuss.</summary>
     public V1.Escalation Open(ChallengeRaised raised, TimescalePolicy policy)
     {
@@ -27,8 +24,8 @@ public sealed class EscalationPlanner(WorkingDayCalendar calendar)
             IroNotificationRequired = iroRequired,
             ResponsibleParties =
             {
-                new ResponsibleParty { Party = raised.RaisingParty, Responsibility = Referrer },
-                new ResponsibleParty { Party = raised.ReceivingParty, Responsibility = ReceivingProfessional },
+                new ResponsibleParty { Party = raised.RaisingParty, Responsibility = Responsibility.Referrer },
+                new ResponsibleParty { Party = raised.ReceivingParty, Responsibility = Responsibility.ReceivingProfessional },
             },
             UpdateTime = raised.OccurTime,
             ChallengeVersion = raised.Version,

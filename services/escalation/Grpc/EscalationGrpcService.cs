@@ -16,12 +16,12 @@ public sealed class EscalationGrpcService(EscalationStore store) : EscalationSer
         DisputeTelemetry.TagDispute(id);
         // Not found also while the raised event is on its way: the caller retries.
         var escalation = await store.GetAsync(id) ?? throw RpcErrors.NotFound(request.Name);
-        var parties = new DisputeParties(AgencyOf(escalation, EscalationPlanner.Referrer), AgencyOf(escalation, EscalationPlanner.ReceivingProfessional));
+        var parties = new DisputeParties(AgencyOf(escalation, Responsibility.Referrer), AgencyOf(escalation, Responsibility.ReceivingProfessional));
         return DisputeAccess.ViewFor(context.GetCaller(), parties) == DisputeView.None
             ? throw RpcErrors.PermissionDenied($"The caller's agency is not a party to {request.Name}.")
             : escalation;
     }
 
-    private static string AgencyOf(V1.Escalation escalation, string responsibility) =>
+    private static string AgencyOf(V1.Escalation escalation, Responsibility responsibility) =>
         escalation.ResponsibleParties.FirstOrDefault(p => p.Responsibility == responsibility)?.Party?.AgencyId ?? "";
 }
