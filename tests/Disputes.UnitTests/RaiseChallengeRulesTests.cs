@@ -109,6 +109,6 @@ public class RaiseChallengeRulesTests
         Assert.Equal("", seen.UnsafePracticeReason);
         Assert.Equal("", seen.DesiredChange);
         Assert.Equal("", seen.ImpactOnChild);
-        Assert.Null(seen.Child);
+        Assert.Equal("", seen.Child.Reference);
     }
 }

@@ -118,6 +118,8 @@ public static class ChallengeProjections
         Name = challenge.Name,
         RaisingParty = Ids(challenge.RaisingParty),
         ReceivingParty = Ids(challenge.ReceivingParty),
+        // Present but empty: clients read the child's fields without a null check.
+        Child = new ChildReference(),
         Category = challenge.Category,
         RaisedInMeeting = challenge.RaisedInMeeting is { } meeting
             ? new ProfessionalMeetingReference { Kind = meeting.Kind, HeldTime = Time(meeting.HeldTime) }
