@@ -17,7 +17,7 @@ public class ChallengePermissionsTests
         ["raiser"] = C("pc-101", "police", DisputeRoles.Practitioner),
         ["raising practitioner"] = C("pc-102", "police", DisputeRoles.Practitioner),
         ["raising line manager"] = C("sgt-1", "police", DisputeRoles.LineManager),
-        ["raising safeguarding lead"] = C("sl-1", "police", ChallengePermissions.SafeguardingLead),
+        ["raising safeguarding lead"] = C("sl-1", "police", DisputeRoles.SafeguardingLead),
         ["raising senior manager"] = C("ci-1", "police", DisputeRoles.SeniorManager),
         ["receiving practitioner"] = C("sw-7", "childrens-social-care", DisputeRoles.Practitioner),
         ["receiving line manager"] = C("tm-2", "childrens-social-care", DisputeRoles.LineManager),

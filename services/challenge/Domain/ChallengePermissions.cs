@@ -10,9 +10,6 @@ namespace Disputes.Challenge.Domain;
 /// </summary>
 public static class ChallengePermissions
 {
-    /// <summary>A role the tokens carry that the shared role list does not name yet.</summary>
-    public const string SafeguardingLead = "safeguarding_lead";
-
     public static bool Allows(ChallengeCommand command, ChallengeAggregate challenge, Caller caller, Stage targetStage = Unspecified) => command switch
     {
         ChallengeCommand.Raise => true,
@@ -60,7 +57,7 @@ public static class ChallengePermissions
     private static bool IsRaiser(Caller caller, ChallengeAggregate challenge) =>
         OfAgency(caller, challenge.RaisingParty.AgencyId) && caller.ProfessionalId.Length > 0 && caller.ProfessionalId == challenge.RaisingParty.ProfessionalId;
 
-    private static bool IsManager(Caller caller) => caller.HasRole(DisputeRoles.LineManager) || caller.HasRole(SafeguardingLead);
+    private static bool IsManager(Caller caller) => caller.HasRole(DisputeRoles.LineManager) || caller.HasRole(DisputeRoles.SafeguardingLead);
 
     private static bool OfPartyAgency(Caller caller, ChallengeAggregate challenge) =>
         OfAgency(caller, challenge.RaisingParty.AgencyId) || OfAgency(caller, challenge.ReceivingParty.AgencyId);
