@@ -57,7 +57,7 @@ public static class ChallengeTransitions
             ChallengeCommand.Review => "Review is only possible at stage 2 while awaiting review.",
             ChallengeCommand.Escalate when move.TargetStage != Stage.Unspecified && move.TargetStage <= from.Stage =>
                 "target_stage must be a later stage than the current one.",
-            ChallengeCommand.Escalate when from is { Stage: LineManagers, State: AwaitingReview } && move.TargetStage == Stage.Unspecified =>
+            ChallengeCommand.Escalate when from is { Stage: LineManagers, State: AwaitingReview } =>
                 "At stage 2 the raising line manager reviews the challenge before it can be escalated.",
             ChallengeCommand.Escalate when from.Stage == SafeguardingPartnership => "Stage 4 is the last stage of the procedure.",
             ChallengeCommand.Escalate =>
