@@ -168,6 +168,28 @@ public sealed class ChallengeCommandsTests(SuiteFixture suite)
         Assert.Equal("CHALLENGE_STATE_WITHDRAWN", withdrawn.GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task A_raise_carrying_a_3_MB_unknown_field_is_stored_and_returned_without_it()
+    {
+        const string t = "unknown-field";
+        var request = DisputeLifecycleTests.NewRaise();
+        using (var buffer = new MemoryStream())
+        {
+            var output = new Google.Protobuf.CodedOutputStream(buffer);
+            request.Challenge.WriteTo(output);
+            output.WriteTag(999, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+            output.WriteBytes(Google.Protobuf.ByteString.CopyFrom(new byte[3 * 1024 * 1024]));
+            output.Flush();
+            request.Challenge = Disputes.V1.Challenge.Parser.ParseFrom(buffer.ToArray());
+        }
+
+        var raised = await _challenges.RaiseChallengeAsync(request, Referrer(t));
+        var read = await _challenges.GetChallengeAsync(new GetChallengeRequest { Name = raised.Name }, Referrer(t));
+        var supportView = await _challenges.GetChallengeAsync(new GetChallengeRequest { Name = raised.Name }, suite.Bearer($"eng-{t}", "suite-support", DisputeRoles.Support));
+
+        Assert.All(new[] { raised, read, supportView }, c => Assert.True(c.CalculateSize() < 8192, $"{c.CalculateSize()} bytes"));
+    }
+
     private HttpClient Rest(string token)
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{suite.GatewayHttpPort}") };
