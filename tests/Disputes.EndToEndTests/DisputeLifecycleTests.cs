@@ -23,7 +23,7 @@ public sealed class DisputeLifecycleTests(SuiteFixture suite)
         {
             RaisingParty = new Party { Role = "police officer" },
             ReceivingParty = new Party { AgencyId = "childrens-social-care", ProfessionalId = "sw-7", Role = "social worker" },
-            Child = new ChildReference { Reference = "child-ref-42", LookedAfter = true },
+            Child = new ChildReference { Reference = "child-ref-42", LookedAfter = true, LocalAuthorityId = "childrens-social-care" },
             Category = Category.CaseClosure,
             Subject = "The case was closed after a single home visit.",
             UnsafePracticeReason = "Neglect was reported again by the school last week.",

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
+using Disputes.ServiceDefaults.Identity;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.V1;
@@ -105,7 +107,7 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
         };
         var raised = new V1.Events.ChallengeRaised { Challenge = challenge.Name, Version = 1, RaisingParty = challenge.RaisingParty, ReceivingParty = challenge.ReceivingParty };
 
-        await store.CreateAsync(challenge, "", [challengeApp.Events.Create(raised)]);
+        await store.CreateAsync(new ChallengeAggregate(challenge), null, challengeApp.Events.Create(raised));
         request.Stop();
 
         await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) == 1, "the event is on the topic stream");
@@ -154,19 +156,22 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
         // No relay: the outbox keeps what the raises wrote.
         var outbox = new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "challenge" }));
         var store = new ChallengeStore(redis.Redis, outbox);
-        Disputes.V1.Challenge Named(string id) => new()
+        var caller = new Caller("pc-101", "police", new HashSet<string>());
+        var request = RequestFingerprint.For(ChallengeCommand.Raise, "", caller, "req-1", new RaiseChallengeRequest());
+        ChallengeAggregate Named(string id) => new(new Disputes.V1.Challenge
         {
             Name = $"challenges/{id}",
             RaisingParty = new Party { AgencyId = "police", ProfessionalId = "pc-101" },
             ReceivingParty = new Party { AgencyId = "health" },
-        };
+            Version = 1,
+        });
 
-        var first = await store.CreateAsync(Named("01JD0000000000000000000001"), "req-1", [challengeApp.Events.Create(TestEvents.Raised(1))]);
-        var retry = await store.CreateAsync(Named("01JD0000000000000000000002"), "req-1", [challengeApp.Events.Create(TestEvents.Raised(2))]);
+        var first = await store.CreateAsync(Named("01JD0000000000000000000001"), request, challengeApp.Events.Create(TestEvents.Raised(1)));
+        var retry = await store.CreateAsync(Named("01JD0000000000000000000002"), request, challengeApp.Events.Create(TestEvents.Raised(2)));
 
-        Assert.True(first.Created);
-        Assert.False(retry.Created);
-        Assert.Equal("challenges/01JD0000000000000000000001", retry.Challenge.Name);
+        Assert.IsType<WriteOutcome.Written>(first);
+        var replayed = Assert.IsType<WriteOutcome.AlreadyApplied>(retry);
+        Assert.Equal("challenges/01JD0000000000000000000001", replayed.Request.Result.Name);
         Assert.Null(await store.GetAsync("01JD0000000000000000000002"));
         Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKey));
     }

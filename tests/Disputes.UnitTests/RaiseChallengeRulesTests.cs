@@ -17,7 +17,7 @@ public class RaiseChallengeRulesTests
         {
             RaisingParty = new Party { Role = "police officer" },
             ReceivingParty = new Party { AgencyId = "childrens-social-care", ProfessionalId = "sw-7", Role = "social worker" },
-            Child = new ChildReference { Reference = "child-ref-42", OnChildProtectionPlan = true },
+            Child = new ChildReference { Reference = "child-ref-42", OnChildProtectionPlan = true, LocalAuthorityId = "childrens-social-care" },
             Category = Category.CaseClosure,
             Subject = "Case closed after a single visit.",
             UnsafePracticeReason = "Neglect concerns were reported again last week.",
@@ -100,7 +100,7 @@ public class RaiseChallengeRulesTests
     {
         var challenge = RaiseChallengeRules.NewChallenge(ValidRequest(), Raiser, "01JD0000000000000000000000", DateTimeOffset.UnixEpoch, "t");
 
-        var seen = ChallengeViews.ForSupport(challenge);
+        var seen = ChallengeProjections.ForSupport(challenge);
 
         Assert.Equal(challenge.Name, seen.Name);
         Assert.Equal(challenge.Stage, seen.Stage);

@@ -17,6 +17,8 @@ public static class DisputeRoles
 {
     public const string Practitioner = "practitioner";
     public const string LineManager = "line_manager";
+    /// <summary>An agency's safeguarding lead: reviews and escalates at stage 2 as a line manager does.</summary>
+    public const string SafeguardingLead = "safeguarding_lead";
     public const string SeniorManager = "senior_manager";
     /// <summary>The Safeguarding Children Partnership: reads every challenge and the escalation log.</summary>
     public const string Partnership = "partnership";
@@ -27,5 +29,5 @@ public static class DisputeRoles
     public const string Support = "support";
 
     public static IReadOnlyList<string> All { get; } =
-        [Practitioner, LineManager, SeniorManager, Partnership, IndependentReviewingOfficer, IndependentChair, Support];
+        [Practitioner, LineManager, SafeguardingLead, SeniorManager, Partnership, IndependentReviewingOfficer, IndependentChair, Support];
 }

@@ -2,7 +2,7 @@ using Disputes.V1.Events;
 
 namespace Disputes.Challenge.Domain;
 
-/// <summary>The integration events a challenge's changes publish.</summary>
+/// <summary>The integration event a raise publishes; the other commands' events are built by <see cref="ChallengeAggregate"/>.</summary>
 public static class ChallengeEvents
 {
     public static ChallengeRaised Raised(V1.Challenge challenge) => new()
@@ -19,5 +19,6 @@ public static class ChallengeEvents
         UnsafePracticeReason = challenge.UnsafePracticeReason,
         DesiredChange = challenge.DesiredChange,
         ImpactOnChild = challenge.ImpactOnChild,
+        RaisedInMeeting = challenge.RaisedInMeeting,
     };
 }

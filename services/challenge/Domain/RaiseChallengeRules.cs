@@ -1,14 +1,15 @@
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Disputes.Challenge.Domain;
 
 /// <summary>What a raised challenge must say, in the procedure's terms.</summary>
 public static class RaiseChallengeRules
 {
-    public const int MaxNarrativeLength = 4000;
-    public const int MaxIdLength = 128;
+    public const int MaxNarrativeLength = ChallengeLimits.NarrativeLength;
+    public const int MaxIdLength = ChallengeLimits.IdLength;
 
     /// <summary>
     /// The raiser is the caller: a raising party naming another agency or professional is
@@ -41,38 +42,76 @@ public static class RaiseChallengeRules
         violations.Optional("challenge.receiving_party.professional_id", challenge.ReceivingParty?.ProfessionalId, MaxIdLength);
         violations.Optional("challenge.receiving_party.role", challenge.ReceivingParty?.Role, MaxIdLength);
         violations.Required("challenge.child.reference", challenge.Child?.Reference, MaxIdLength);
+        if (challenge.Child is { } child)
+        {
+            if (child.OnChildProtectionPlan || child.LookedAfter)
+                violations.Required("challenge.child.local_authority_id", child.LocalAuthorityId, MaxIdLength);
+            else
+                violations.Optional("challenge.child.local_authority_id", child.LocalAuthorityId, MaxIdLength);
+            violations.Optional("challenge.child.iro_professional_id", child.IroProfessionalId, MaxIdLength);
+        }
 
-        if (challenge.Category == Category.Unspecified || !Enum.IsDefined(challenge.Category))
+        if (challenge.Category == Category.Unspecified || !System.Enum.IsDefined(challenge.Category))
             violations.Add("challenge.category", "must be one of the procedure's categories, or CATEGORY_OTHER");
         if (challenge.Category == Category.Other)
-            violations.Required("challenge.category_detail", challenge.CategoryDetail, MaxIdLength * 4);
+            violations.Required("challenge.category_detail", challenge.CategoryDetail, ChallengeLimits.CategoryDetailLength);
 
         violations.Required("challenge.subject", challenge.Subject, MaxNarrativeLength);
         violations.Required("challenge.unsafe_practice_reason", challenge.UnsafePracticeReason, MaxNarrativeLength);
         violations.Required("challenge.desired_change", challenge.DesiredChange, MaxNarrativeLength);
         violations.Required("challenge.impact_on_child", challenge.ImpactOnChild, MaxNarrativeLength);
+
+        if (challenge.RaisedInMeeting is { } meeting)
+        {
+            if (meeting.Kind == ProfessionalMeetingKind.Unspecified || !System.Enum.IsDefined(meeting.Kind))
+                violations.Add("challenge.raised_in_meeting.kind", "must name the kind of meeting");
+            violations.Required("challenge.raised_in_meeting.reference", meeting.Reference, MaxIdLength);
+            CommandRules.Time(violations, "challenge.raised_in_meeting.held_time", meeting.HeldTime);
+        }
         violations.ThrowIfAny();
     }
 
-    /// <summary>A new challenge at stage 1, awaiting the receiving side's acknowledgement.</summary>
+    /// <summary>
+    /// A new challenge at stage 1, awaiting the receiving side's acknowledgement, built field by
+    /// field from what the raise may set: output-only and unknown fields never reach the store.
+    /// </summary>
     public static V1.Challenge NewChallenge(RaiseChallengeRequest request, Caller caller, string id, DateTimeOffset now, string traceId)
     {
-        var challenge = request.Challenge.Clone();
-        challenge.Name = ResourceNames.Challenge(id);
-        challenge.RaisingParty ??= new Party();
-        challenge.RaisingParty.AgencyId = caller.AgencyId;
-        challenge.RaisingParty.ProfessionalId = caller.ProfessionalId;
-        challenge.Stage = Stage.ProfessionalDiscussion;
-        challenge.ManagementTier = 0;
-        challenge.State = ChallengeState.AwaitingAcknowledgement;
-        challenge.Resolution = null;
-        challenge.CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now);
-        challenge.UpdateTime = challenge.CreateTime;
-        challenge.Version = 1;
-        challenge.Etag = Etags.Of(challenge.Version);
-        challenge.TraceId = traceId;
-        if (challenge.Category != Category.Other)
-            challenge.CategoryDetail = "";
-        return challenge;
+        var source = request.Challenge;
+        var raiser = new Party { AgencyId = caller.AgencyId, ProfessionalId = caller.ProfessionalId, Role = source.RaisingParty?.Role ?? "" };
+        var created = Timestamp.FromDateTimeOffset(now);
+        var start = ChallengeTransitions.Arrive(Stage.ProfessionalDiscussion);
+        return new V1.Challenge
+        {
+            Name = ResourceNames.Challenge(id),
+            RaisingParty = raiser,
+            ReceivingParty = ChallengeProjections.Party(source.ReceivingParty),
+            Child = ChallengeProjections.Child(source.Child),
+            Category = source.Category,
+            CategoryDetail = source.Category == Category.Other ? source.CategoryDetail : "",
+            Subject = source.Subject,
+            UnsafePracticeReason = source.UnsafePracticeReason,
+            DesiredChange = source.DesiredChange,
+            ImpactOnChild = source.ImpactOnChild,
+            RaisedInMeeting = ChallengeProjections.Meeting(source.RaisedInMeeting),
+            Stage = start.Stage,
+            ManagementTier = start.ManagementTier,
+            State = start.State,
+            CreateTime = created,
+            UpdateTime = created,
+            Version = 1,
+            Etag = Etags.Of(1),
+            TraceId = traceId,
+            History =
+            {
+                new StageChange
+                {
+                    Stage = start.Stage, ManagementTier = start.ManagementTier, State = start.State,
+                    Command = ChallengeCommandNames.Of(ChallengeCommand.Raise),
+                    Actor = new Party { AgencyId = raiser.AgencyId, ProfessionalId = raiser.ProfessionalId },
+                    ChangeTime = created, TraceId = traceId, Version = 1,
+                },
+            },
+        };
     }
 }

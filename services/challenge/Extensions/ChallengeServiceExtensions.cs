@@ -1,6 +1,10 @@
+using Disputes.Challenge.Commands;
+using Disputes.Challenge.Events;
 using Disputes.Challenge.Grpc;
 using Disputes.Challenge.Storage;
+using Disputes.EventBus;
 using Disputes.ServiceDefaults.Grpc;
+using Disputes.V1.Events;
 
 namespace Disputes.Challenge.Extensions;
 
@@ -9,6 +13,12 @@ public static class ChallengeServiceExtensions
     public static WebApplicationBuilder AddChallengeServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ChallengeStore>();
+        builder.Services.AddSingleton<ChallengeCommandHandler>();
+        builder.Services.AddSingleton<ChallengeQueries>();
+        builder.Services.AddSingleton<ChallengeUpdates>();
+        builder.Services.AddEventHandler<IndependentChairAppointed, IndependentChairAppointedHandler>();
+        builder.Services.AddEventHandler<AutoEscalationDue, AutoEscalationDueHandler>();
+        builder.Services.AddEventHandler<TimescaleMissed, TimescaleMissedHandler>();
         return builder;
     }
 
