@@ -7,5 +7,6 @@ var root = new RootCommand("Developer commands for the professional-challenge su
     LoadCommand.Create(),
     BusCommand.Create(),
     DeadLettersCommand.Create(),
+    TraceCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

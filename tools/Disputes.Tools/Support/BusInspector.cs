@@ -70,14 +70,9 @@ public sealed class BusInspector(IConnectionMultiplexer redis, TimeProvider time
 
     private async Task<IReadOnlyList<OutboxStatus>> OutboxesAsync(DateTimeOffset now)
     {
-        var streams = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var key in await ScanAsync(BusTopics.OutboxPattern))
-        {
-            if (await Db.KeyTypeAsync(key) == RedisType.Stream)
-                streams.Add(key);
-        }
+        var streams = (await OutboxStreams.FindAsync(redis)).ToHashSet(StringComparer.Ordinal);
         var outboxes = new List<OutboxStatus>();
-        foreach (var stream in streams.Where(s => !s.EndsWith(BusTopics.OutboxDeadLetterSuffix, StringComparison.Ordinal)))
+        foreach (var stream in streams.Order(StringComparer.Ordinal).Where(s => !s.EndsWith(BusTopics.OutboxDeadLetterSuffix, StringComparison.Ordinal)))
         {
             var first = await Db.StreamRangeAsync(stream, "-", "+", 1);
             var deadLetterStream = stream + BusTopics.OutboxDeadLetterSuffix;
@@ -89,17 +84,5 @@ public sealed class BusInspector(IConnectionMultiplexer redis, TimeProvider time
                 streams.Contains(deadLetterStream) ? await Db.StreamLengthAsync(deadLetterStream) : 0));
         }
         return outboxes;
-    }
-
-    /// <summary>SCAN on every primary, so it also finds keys of a Redis Cluster.</summary>
-    private async Task<IReadOnlyCollection<string>> ScanAsync(string pattern)
-    {
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
-        {
-            await foreach (var key in server.KeysAsync(pattern: pattern, pageSize: 500))
-                keys.Add(key.ToString());
-        }
-        return keys;
     }
 }
