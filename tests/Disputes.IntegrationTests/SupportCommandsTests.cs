@@ -74,6 +74,13 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
         Assert.Equal(("escalation:outbox", 2L, 1L), (escalation.Stream, escalation.Length, escalation.DeadLetters));
         Assert.Equal(TimeSpan.FromSeconds(8), escalation.OldestEntryAge);
         Assert.Equal((0L, (TimeSpan?)null), (status.Outboxes[1].Length, status.Outboxes[1].OldestEntryAge));
+
+        var tables = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(tables), Ansi = Spectre.Console.AnsiSupport.No });
+        console.Profile.Width = 250;
+        Disputes.Tools.BusCommand.Render(console, status);
+        Assert.Contains("escalation:outbox", tables.ToString());
+        Assert.Contains("9s", tables.ToString());
     }
 
     [Fact]

@@ -139,5 +139,20 @@ public sealed class SupportTraceTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal("RESPONSIBILITY_REFERRER", report.Escalation.ResponsibleParties.Single().Responsibility);
         Assert.DoesNotContain(Narrative, JsonSerializer.Serialize(report, SupportCommandOptions.JsonOptions));
         Assert.DoesNotContain("police officer", JsonSerializer.Serialize(report, SupportCommandOptions.JsonOptions));
+
+        var tables = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Out = new Spectre.Console.AnsiConsoleOutput(tables),
+            Ansi = Spectre.Console.AnsiSupport.No,
+        });
+        console.Profile.Width = 250;
+        TraceRendering.Render(console, report with { Bus = [new BusEventOfDispute(BusEventState.Pending, "challenge-raised", "1-0", ["records"], "e1",
+            "disputes.v1.ChallengeRaised", t0, "aaaa0000000000000000000000000001", 2, TimeSpan.FromSeconds(30), null)] });
+        Assert.Contains("aaaa0000000000000000000000000003", tables.ToString());
+        Assert.Contains("RECORD_ENTRY_KIND_ESCALATED", tables.ToString());
+        Assert.Contains("overdue: stage", tables.ToString());
+        Assert.Contains("Pending", tables.ToString());
+        Assert.DoesNotContain(Narrative, tables.ToString());
     }
 }
