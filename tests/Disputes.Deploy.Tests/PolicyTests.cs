@@ -257,12 +257,22 @@ public sealed partial class PolicyTests
 
     [Theory]
     [MemberData(nameof(TestData.Overlays), MemberType = typeof(TestData))]
-    public void Ingress_terminates_tls_and_speaks_grpc_to_the_gateway(string overlay)
+    public void Ingress_terminates_tls_and_speaks_grpc_or_rest_to_the_gateway(string overlay)
     {
         var rendered = RenderedOverlay.Get(overlay);
+        var protocols = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ingress in rendered.OfKind("Ingress"))
         {
-            Assert.Equal("GRPC", ingress.Annotations.GetValueOrDefault("nginx.ingress.kubernetes.io/backend-protocol"));
+            // The backend protocol applies to a whole Ingress: gRPC to the gRPC port, REST/JSON (HTTP/1.1) to the HTTP port.
+            var protocol = ingress.Annotations.GetValueOrDefault("nginx.ingress.kubernetes.io/backend-protocol");
+            var (portName, portNumber) = protocol switch
+            {
+                "GRPC" => ("grpc", "8080"),
+                "HTTP" => ("http", "8081"),
+                _ => (null as string, null as string),
+            };
+            Assert.True(portName is not null, $"{overlay}/{ingress}: backend protocol '{protocol}' is neither GRPC nor HTTP.");
+            protocols.Add(protocol!);
             var tlsHosts = ingress.Spec.Items("tls")
                 .Where(t => !string.IsNullOrEmpty(t.Str("secretName")))
                 .SelectMany(t => t.Items("hosts"))
@@ -276,10 +286,14 @@ public sealed partial class PolicyTests
                 {
                     Assert.Equal("gateway", path.Str("backend", "service", "name"));
                     var port = path.Str("backend", "service", "port", "name") ?? path.Str("backend", "service", "port", "number");
-                    Assert.True(port is "grpc" or "8080", $"{overlay}/{ingress}: backend port {port} is not the gateway's gRPC port.");
+                    Assert.True(port == portName || port == portNumber, $"{overlay}/{ingress}: a {protocol} backend on port {port}, not the gateway's {portName} port.");
+                    if (protocol == "HTTP")
+                        Assert.True(path.Str("path") is { } p && p.StartsWith("/v1", StringComparison.Ordinal), $"{overlay}/{ingress}: REST publishes {path.Str("path")}, not only the API's /v1 paths.");
                 }
             }
         }
+
+        Assert.True(protocols.SetEquals(["GRPC", "HTTP"]), $"{overlay}: expected one gRPC and one REST/JSON Ingress to the gateway, found [{string.Join(", ", protocols)}].");
     }
 
     [Theory]
