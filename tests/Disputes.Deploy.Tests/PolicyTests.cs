@@ -376,18 +376,24 @@ public sealed partial class PolicyTests
     {
         var rendered = RenderedOverlay.Get(overlay);
         var redis = rendered.Find("StatefulSet", "redis");
-        var pubsub = rendered.Find("Component", "pubsub");
-        Assert.True(pubsub is not null, $"{overlay}: no Dapr Component named pubsub.");
-        var pubsubHost = pubsub.Spec.Items("metadata").FirstOrDefault(m => m.Str("name") == "redisHost")?.Str("value");
-        Assert.False(string.IsNullOrEmpty(pubsubHost), $"{overlay}: the pubsub component has no redisHost.");
+        var components = rendered.OfKind("Component").Where(c => c.Spec.Str("type") == "pubsub.redis").ToList();
+        Assert.True(components.Count > 0, $"{overlay}: no Dapr pubsub.redis Component.");
+        foreach (var pubsub in components)
+        {
+            var pubsubHost = pubsub.Spec.Items("metadata").FirstOrDefault(m => m.Str("name") == "redisHost")?.Str("value");
+            Assert.False(string.IsNullOrEmpty(pubsubHost), $"{overlay}: {pubsub} has no redisHost.");
+            if (redis is null)
+                // A managed Redis: nothing in the cluster, and the component points elsewhere.
+                Assert.Null(rendered.Find("Service", Urls.HostAndPort(pubsubHost).Host));
+            else
+                Assert.Equal(redis.Name, Urls.HostAndPort(pubsubHost).Host);
+        }
+
         if (redis is null)
         {
-            // A managed Redis: nothing in the cluster, and the component points elsewhere.
-            Assert.Null(rendered.Find("Service", Urls.HostAndPort(pubsubHost).Host));
             return;
         }
 
-        Assert.Equal(redis.Name, Urls.HostAndPort(pubsubHost).Host);
         Assert.NotEmpty(redis.Spec.Items("volumeClaimTemplates"));
         var container = redis.Containers.Single();
         Assert.Contains(container.Items("volumeMounts"), m => m.Str("mountPath") == "/data");
