@@ -30,7 +30,7 @@ public static class TraceCommand
         });
         var gateway = new Option<string>("--gateway")
         {
-            Description = $"The gateway's gRPC address [env {GatewayVariable}, default http://127.0.0.1:8080].",
+            Description = $"The gateway's gRPC address [env {GatewayVariable}].",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(GatewayVariable) is { Length: > 0 } g ? g : "http://127.0.0.1:8080",
         };
         gateway.Validators.Add(r =>

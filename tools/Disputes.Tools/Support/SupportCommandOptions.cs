@@ -12,7 +12,7 @@ public static class SupportCommandOptions
 
     public static Option<string> Redis() => new("--redis")
     {
-        Description = $"The Redis the suite uses, as a StackExchange.Redis configuration string (host:port,password=...) [env {RedisVariable}, default {DefaultRedis}].",
+        Description = $"The Redis the suite uses, as a StackExchange.Redis configuration string (host:port,user=...,password=...) [env {RedisVariable}].",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(RedisVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultRedis,
     };
 
