@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Reflection;
 using System.Text.Json;
 using Disputes.EventBus;
 using Disputes.Tools.Support;
@@ -217,5 +219,60 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
         Assert.Equal(DeadLetterOutcome.NotFound, (await desk.DiscardAsync(Topic, entryId, "support-ben", "again")).Outcome);
         Assert.Equal(DeadLetterOutcome.NotFound, (await desk.ReplayAsync(Topic, entryId, "support-ben", null)).Outcome);
         Assert.Equal(1, await Db.StreamLengthAsync(SupportAudit.StreamKey));
+    }
+
+    [Fact]
+    public async Task The_commands_run_as_a_process_against_a_local_Redis()
+    {
+        var entryId = (await Db.StreamAddAsync(DeadLetters, [
+            new NameValueEntry("data", CloudEvent("cli-event", "c12")),
+            new NameValueEntry("deadletter-reason", "handler failed 5 times"),
+        ])).ToString();
+        var address = $"127.0.0.1:{redis.Port}";
+
+        var status = await RunToolAsync("bus", "status", "--json", "--redis", address);
+        var listed = await RunToolAsync("deadletters", "list", Topic, "--json", "--redis", address);
+        var replayed = await RunToolAsync("deadletters", "replay", Topic, entryId, "--json", "--redis", address, "--operator", "support-cli", "--reason", "fixed");
+        var again = await RunToolAsync("deadletters", "replay", Topic, entryId, "--redis", address);
+        var unknown = await RunToolAsync("deadletters", "list", "no-such-topic", "--redis", address);
+        var noReason = await RunToolAsync("deadletters", "discard", Topic, entryId, "--redis", address);
+
+        Assert.True(status.Exit == 0, status.Error);
+        using (var json = JsonDocument.Parse(status.Output))
+            Assert.Equal(1, json.RootElement.GetProperty("topics").EnumerateArray().Single(t => t.GetProperty("topic").GetString() == Topic).GetProperty("deadLetters").GetInt32());
+        Assert.True(listed.Exit == 0, listed.Error);
+        using (var json = JsonDocument.Parse(listed.Output))
+            Assert.Equal("handler failed 5 times", json.RootElement.GetProperty("deadLetters")[0].GetProperty("reason").GetString());
+        Assert.True(replayed.Exit == 0, replayed.Error);
+        using (var json = JsonDocument.Parse(replayed.Output))
+            Assert.Equal("Replayed", json.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal(0, again.Exit);
+        Assert.Contains("already replayed", again.Output);
+        Assert.NotEqual(0, unknown.Exit);
+        Assert.Contains("Unknown topic", unknown.Error);
+        Assert.NotEqual(0, noReason.Exit);
+        Assert.Contains("--reason", noReason.Error);
+        Assert.Equal(["support-cli"], (await Db.StreamRangeAsync(SupportAudit.StreamKey)).Select(e => e["who"].ToString()));
+        Assert.DoesNotContain(Narrative, listed.Output);
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> RunToolAsync(params string[] arguments)
+    {
+        var configuration = typeof(SupportCommandsTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Disputes.slnx")))
+            directory = directory.Parent;
+        var tool = Path.Combine(directory!.FullName, "tools", "Disputes.Tools", "bin", configuration, "net10.0", "disputes-tools.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(tool);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
     }
 }
