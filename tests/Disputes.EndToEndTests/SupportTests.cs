@@ -54,6 +54,13 @@ public sealed class SupportTests(SuiteFixture suite)
         var times = timeline.Select(i => i.GetProperty("time").GetDateTimeOffset()).ToArray();
         Assert.Equal(times.Order(), times);
 
+        // Without Redis the path is still shown, and the report says the bus was not looked at.
+        var withoutBus = await RunToolAsync("trace", id, "--json", "--redis", "127.0.0.1:1", "--token", suite.Token("support-anna", "support", "support"));
+        Assert.True(withoutBus.Exit == 0, withoutBus.Error);
+        using var partial = JsonDocument.Parse(withoutBus.Output);
+        Assert.Contains(partial.RootElement.GetProperty("problems").EnumerateArray(), p => p.GetString()!.StartsWith("bus: Cannot reach Redis", StringComparison.Ordinal));
+        Assert.True(partial.RootElement.GetProperty("timeline").GetArrayLength() >= timeline.Length);
+
         foreach (var narrative in new[] { raise.Challenge.Subject, raise.Challenge.UnsafePracticeReason, raise.Challenge.DesiredChange, raise.Challenge.ImpactOnChild, "child-ref-42" })
             Assert.DoesNotContain(narrative, output);
     }

@@ -67,9 +67,10 @@ public static class TraceCommand
             if (bearer is null)
                 return 2;
 
-            using var redis = parse.GetValue(noBus) ? null : await RedisConnections.OpenAsync(parse.GetValue(redisOption)!, Console.Error);
-            if (redis is null && !parse.GetValue(noBus))
-                return 1;
+            // Without Redis the dispute's path is still shown; the report says the bus was not looked at.
+            var unreachable = new StringWriter();
+            using var redis = parse.GetValue(noBus) ? null : await RedisConnections.OpenAsync(parse.GetValue(redisOption)!, unreachable);
+            var busProblem = redis is null && !parse.GetValue(noBus) ? $"bus: {unreachable.ToString().Trim()}" : null;
             using var channel = GrpcChannel.ForAddress(parse.GetValue(gateway)!);
             var tracer = new DisputeTracer(channel, bearer, redis is null ? null : new DisputeBusEvents(redis), new TraceLinks(parse.GetValue(traceUrl)), TimeProvider.System);
             var id = IdOf(parse.GetValue(challenge)!)!;
@@ -77,6 +78,8 @@ public static class TraceCommand
             try
             {
                 report = await tracer.TraceAsync(id, cancellationToken);
+                if (report is not null && busProblem is not null)
+                    report = report with { Problems = [.. report.Problems, busProblem] };
             }
             catch (RpcException ex)
             {
