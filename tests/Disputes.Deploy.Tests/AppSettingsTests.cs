@@ -37,7 +37,7 @@ public sealed class AppSettingsTests
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", true)]
     [InlineData("ASPNETCORE_ENVIRONMENT", true)]
     [InlineData("DOTNET_gcServer", true)]
-    [InlineData("OTEL_TRACES_SAMPLER", false)]
+    [InlineData("OTEL_TRACES_SAMPLER", true)]
     [InlineData("REDIS_PASSWORD", false)]
     public void Standard_variables(string variable, bool standard) => Assert.Equal(standard, Processes.IsStandardVariable(variable));
 

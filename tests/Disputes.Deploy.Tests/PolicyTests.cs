@@ -257,12 +257,22 @@ public sealed partial class PolicyTests
 
     [Theory]
     [MemberData(nameof(TestData.Overlays), MemberType = typeof(TestData))]
-    public void Ingress_terminates_tls_and_speaks_grpc_to_the_gateway(string overlay)
+    public void Ingress_terminates_tls_and_speaks_grpc_or_rest_to_the_gateway(string overlay)
     {
         var rendered = RenderedOverlay.Get(overlay);
+        var protocols = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ingress in rendered.OfKind("Ingress"))
         {
-            Assert.Equal("GRPC", ingress.Annotations.GetValueOrDefault("nginx.ingress.kubernetes.io/backend-protocol"));
+            // The backend protocol applies to a whole Ingress: gRPC to the gRPC port, REST/JSON (HTTP/1.1) to the HTTP port.
+            var protocol = ingress.Annotations.GetValueOrDefault("nginx.ingress.kubernetes.io/backend-protocol");
+            var (portName, portNumber) = protocol switch
+            {
+                "GRPC" => ("grpc", "8080"),
+                "HTTP" => ("http", "8081"),
+                _ => (null as string, null as string),
+            };
+            Assert.True(portName is not null, $"{overlay}/{ingress}: backend protocol '{protocol}' is neither GRPC nor HTTP.");
+            protocols.Add(protocol!);
             var tlsHosts = ingress.Spec.Items("tls")
                 .Where(t => !string.IsNullOrEmpty(t.Str("secretName")))
                 .SelectMany(t => t.Items("hosts"))
@@ -276,10 +286,14 @@ public sealed partial class PolicyTests
                 {
                     Assert.Equal("gateway", path.Str("backend", "service", "name"));
                     var port = path.Str("backend", "service", "port", "name") ?? path.Str("backend", "service", "port", "number");
-                    Assert.True(port is "grpc" or "8080", $"{overlay}/{ingress}: backend port {port} is not the gateway's gRPC port.");
+                    Assert.True(port == portName || port == portNumber, $"{overlay}/{ingress}: a {protocol} backend on port {port}, not the gateway's {portName} port.");
+                    if (protocol == "HTTP")
+                        Assert.True(path.Str("path") is { } p && p.StartsWith("/v1", StringComparison.Ordinal), $"{overlay}/{ingress}: REST publishes {path.Str("path")}, not only the API's /v1 paths.");
                 }
             }
         }
+
+        Assert.True(protocols.SetEquals(["GRPC", "HTTP"]), $"{overlay}: expected one gRPC and one REST/JSON Ingress to the gateway, found [{string.Join(", ", protocols)}].");
     }
 
     [Theory]
@@ -362,18 +376,24 @@ public sealed partial class PolicyTests
     {
         var rendered = RenderedOverlay.Get(overlay);
         var redis = rendered.Find("StatefulSet", "redis");
-        var pubsub = rendered.Find("Component", "pubsub");
-        Assert.True(pubsub is not null, $"{overlay}: no Dapr Component named pubsub.");
-        var pubsubHost = pubsub.Spec.Items("metadata").FirstOrDefault(m => m.Str("name") == "redisHost")?.Str("value");
-        Assert.False(string.IsNullOrEmpty(pubsubHost), $"{overlay}: the pubsub component has no redisHost.");
+        var components = rendered.OfKind("Component").Where(c => c.Spec.Str("type") == "pubsub.redis").ToList();
+        Assert.True(components.Count > 0, $"{overlay}: no Dapr pubsub.redis Component.");
+        foreach (var pubsub in components)
+        {
+            var pubsubHost = pubsub.Spec.Items("metadata").FirstOrDefault(m => m.Str("name") == "redisHost")?.Str("value");
+            Assert.False(string.IsNullOrEmpty(pubsubHost), $"{overlay}: {pubsub} has no redisHost.");
+            if (redis is null)
+                // A managed Redis: nothing in the cluster, and the component points elsewhere.
+                Assert.Null(rendered.Find("Service", Urls.HostAndPort(pubsubHost).Host));
+            else
+                Assert.Equal(redis.Name, Urls.HostAndPort(pubsubHost).Host);
+        }
+
         if (redis is null)
         {
-            // A managed Redis: nothing in the cluster, and the component points elsewhere.
-            Assert.Null(rendered.Find("Service", Urls.HostAndPort(pubsubHost).Host));
             return;
         }
 
-        Assert.Equal(redis.Name, Urls.HostAndPort(pubsubHost).Host);
         Assert.NotEmpty(redis.Spec.Items("volumeClaimTemplates"));
         var container = redis.Containers.Single();
         Assert.Contains(container.Items("volumeMounts"), m => m.Str("mountPath") == "/data");

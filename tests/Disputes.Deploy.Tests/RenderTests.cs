@@ -55,7 +55,8 @@ public sealed class RenderTests
     {
         var rendered = RenderedOverlay.Get(overlay);
         var pubsub = rendered.Objects.Where(o => o.Kind == "Component" && o.ApiVersion.StartsWith("dapr.io/", StringComparison.Ordinal)).ToList();
-        Assert.Contains(pubsub, c => c.Name == "pubsub" && c.Spec.Str("type") == "pubsub.redis");
+        foreach (var service in Processes.Services)
+            Assert.Contains(pubsub, c => c.Name == $"pubsub-{service.Name}" && c.Spec.Str("type") == "pubsub.redis");
         Assert.Single(rendered.OfKind("Resiliency"));
         Assert.Single(rendered.OfKind("Configuration"));
         Assert.NotNull(rendered.Find("Deployment", "otel-collector"));

@@ -5,5 +5,8 @@ var root = new RootCommand("Developer commands for the professional-challenge su
 {
     TokenCommand.Create(),
     LoadCommand.Create(),
+    BusCommand.Create(),
+    DeadLettersCommand.Create(),
+    TraceCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

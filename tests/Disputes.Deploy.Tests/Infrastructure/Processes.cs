@@ -29,6 +29,6 @@ public static class Processes
     /// </summary>
     public static bool IsStandardVariable(string name) =>
         name is "OTEL_EXPORTER_OTLP_ENDPOINT" or "OTEL_EXPORTER_OTLP_PROTOCOL" or "OTEL_SERVICE_NAME"
-            or "OTEL_RESOURCE_ATTRIBUTES" or "ASPNETCORE_ENVIRONMENT" or "DAPR_GRPC_PORT" or "DAPR_HTTP_PORT"
+            or "OTEL_RESOURCE_ATTRIBUTES" or "OTEL_TRACES_SAMPLER" or "OTEL_TRACES_SAMPLER_ARG" or "ASPNETCORE_ENVIRONMENT" or "DAPR_GRPC_PORT" or "DAPR_HTTP_PORT"
         || name.StartsWith("DOTNET_", StringComparison.Ordinal);
 }

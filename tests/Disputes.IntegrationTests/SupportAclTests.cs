@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Disputes.Tools.Support;
+using StackExchange.Redis;
+
+namespace Disputes.IntegrationTests;
+
+/// <summary>
+/// The support commands as the Redis "support" user of the deployment's users.acl: everything they
+/// do (SCAN, XINFO, XPENDING, the replay's WATCH/MULTI/EXEC) is within what that user may do.
+/// </summary>
+public sealed partial class SupportAclTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"disputes-support-acl-{Guid.NewGuid():N}");
+    private Process? _server;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Disputes.slnx")))
+            root = root.Parent;
+        var template = await File.ReadAllTextAsync(Path.Combine(root!.FullName, "deploy", "k8s", "base", "redis", "users.acl"));
+        // As the Redis pod's init container renders it: each placeholder becomes the SHA-256 of the user's password.
+        await File.WriteAllTextAsync(Path.Combine(_directory, "users.acl"), Placeholder().Replace(template,
+            m => "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(PasswordOf(m.Groups[1].Value))))));
+        _port = RedisServerFixture.FreePort();
+        var start = new ProcessStartInfo(RedisServerFixture.FindOnPath("redis-server") ?? throw new InvalidOperationException("redis-server is not on PATH."))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "--port", $"{_port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory, "--aclfile", Path.Combine(_directory, "users.acl") })
+            start.ArgumentList.Add(argument);
+        _server = Process.Start(start)!;
+        _server.OutputDataReceived += (_, _) => { };
+        _server.ErrorDataReceived += (_, _) => { };
+        _server.BeginOutputReadLine();
+        _server.BeginErrorReadLine();
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_server is { HasExited: false })
+        {
+            _server.Kill();
+            _server.WaitForExit(5000);
+        }
+        _server?.Dispose();
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Bus_status_trace_and_a_replay_work_as_the_support_user()
+    {
+        using var records = await ConnectAsync("records");
+        using var support = await ConnectAsync("support");
+        var db = records.GetDatabase();
+        // The records service consumes challenge-raised and dead-letters one event, as its own user.
+        await db.StreamCreateConsumerGroupAsync("challenge-raised", "records", "0", createStream: true);
+        await db.StringSetAsync("records:state", "x");
+        var deadLetter = await db.StreamAddAsync("challenge-raised-deadletter", [
+            new NameValueEntry("data", EventEnvelopeJson("e1", "01JD0000000000000000000042")),
+            new NameValueEntry("deadletter-reason", "handler failed 5 times"),
+        ]);
+
+        var status = await new BusInspector(support, TimeProvider.System).StatusAsync();
+        var held = await new DisputeBusEvents(support).FindAsync("01JD0000000000000000000042");
+        var desk = new DeadLetterDesk(support, TimeProvider.System);
+        var listed = await desk.ListAsync("challenge-raised", 10);
+        var replay = await desk.ReplayAsync("challenge-raised", deadLetter.ToString(), "support-anna", "fixed");
+        var again = await desk.ReplayAsync("challenge-raised", deadLetter.ToString(), "support-anna", "fixed");
+
+        Assert.Equal(1, status.Topics.Single(t => t.Topic == "challenge-raised").DeadLetters);
+        Assert.Equal(BusEventState.DeadLettered, Assert.Single(held).State);
+        Assert.Equal(1, listed.Total);
+        Assert.Equal(DeadLetterOutcome.Replayed, replay.Outcome);
+        Assert.Equal(DeadLetterOutcome.AlreadyReplayed, again.Outcome);
+        Assert.Equal(1, await db.StreamLengthAsync("challenge-raised"));
+        // What support may not do, even so: change a service's state.
+        var denied = await Assert.ThrowsAsync<RedisServerException>(() => support.GetDatabase().StringSetAsync("records:state", "y"));
+        Assert.StartsWith("NOPERM", denied.Message);
+    }
+
+    private Task<ConnectionMultiplexer> ConnectAsync(string user) =>
+        ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_port},user={user},password={PasswordOf(user)},connectRetry=20,connectTimeout=2000");
+
+    private static string EventEnvelopeJson(string id, string dispute) =>
+        $$$"""{"specversion":"1.0","id":"{{{id}}}","source":"challenge","type":"disputes.v1.ChallengeRaised","time":"2027-01-15T08:00:00Z","disputeid":"{{{dispute}}}","data":{"challenge":"challenges/{{{dispute}}}","version":"1"}}""";
+
+    private static string PasswordOf(string user) => $"test-password-of-{user}";
+
+    [GeneratedRegex(@"#\{\{(\w+)\}\}")]
+    private static partial Regex Placeholder();
+}

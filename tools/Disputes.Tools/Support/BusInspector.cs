@@ -1,0 +1,88 @@
+using StackExchange.Redis;
+
+namespace Disputes.Tools.Support;
+
+/// <summary>
+/// Reads the Redis Streams layout the event bus writes: a stream per topic with one consumer group
+/// per app, "{topic}-deadletter" beside it, and "{app}:outbox" streams the relay empties. Read-only.
+/// </summary>
+public sealed class BusInspector(IConnectionMultiplexer redis, TimeProvider timeProvider)
+{
+    /// <summary>When Redis cannot say a group's lag (entries were deleted), at most this many entries are counted.</summary>
+    public const int LagCountLimit = 10_000;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<BusStatus> StatusAsync()
+    {
+        var now = timeProvider.GetUtcNow();
+        var topics = new List<TopicStatus>();
+        foreach (var (topic, eventType) in BusTopics.All)
+        {
+            var length = await LengthAsync(topic);
+            var deadLetters = await LengthAsync(Disputes.EventBus.IntegrationEvents.DeadLetterTopicOf(topic));
+            topics.Add(new TopicStatus(topic, eventType, length, deadLetters, await GroupsAsync(topic, now)));
+        }
+        return new BusStatus(now, topics, await OutboxesAsync(now));
+    }
+
+    private async Task<long> LengthAsync(RedisKey stream) =>
+        await Db.KeyTypeAsync(stream) == RedisType.Stream ? await Db.StreamLengthAsync(stream) : 0;
+
+    private async Task<IReadOnlyList<GroupStatus>> GroupsAsync(string topic, DateTimeOffset now)
+    {
+        if (await Db.KeyTypeAsync(topic) != RedisType.Stream)
+            return [];
+        var groups = new List<GroupStatus>();
+        foreach (var group in await Db.StreamGroupInfoAsync(topic))
+        {
+            TimeSpan? oldestAge = null, oldestIdle = null;
+            int? deliveries = null;
+            if (group.PendingMessageCount > 0)
+            {
+                var pending = await Db.StreamPendingAsync(topic, group.Name);
+                if (!pending.LowestPendingMessageId.IsNull)
+                {
+                    oldestAge = StreamIds.AgeOf(pending.LowestPendingMessageId, now);
+                    var oldest = await Db.StreamPendingMessagesAsync(topic, group.Name, 1, RedisValue.Null,
+                        pending.LowestPendingMessageId, pending.LowestPendingMessageId);
+                    if (oldest.Length > 0)
+                    {
+                        oldestIdle = TimeSpan.FromMilliseconds(oldest[0].IdleTimeInMilliseconds);
+                        deliveries = oldest[0].DeliveryCount;
+                    }
+                }
+            }
+            var lag = group.Lag ?? await CountAfterAsync(topic, group.LastDeliveredId);
+            groups.Add(new GroupStatus(group.Name, lag, group.PendingMessageCount, group.ConsumerCount, oldestAge, oldestIdle, deliveries));
+        }
+        return groups.OrderBy(g => g.Group, StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>Entries added after the group's last delivered one, counted up to <see cref="LagCountLimit"/>.</summary>
+    private async Task<long?> CountAfterAsync(string topic, string? lastDeliveredId)
+    {
+        if (string.IsNullOrEmpty(lastDeliveredId))
+            return null;
+        var after = await Db.StreamRangeAsync(topic, "(" + lastDeliveredId, "+", LagCountLimit);
+        return after.Length;
+    }
+
+    private async Task<IReadOnlyList<OutboxStatus>> OutboxesAsync(DateTimeOffset now)
+    {
+        var streams = (await OutboxStreams.FindAsync(redis)).ToHashSet(StringComparer.Ordinal);
+        var outboxes = new List<OutboxStatus>();
+        foreach (var stream in streams.Order(StringComparer.Ordinal).Where(s => !s.EndsWith(BusTopics.OutboxDeadLetterSuffix, StringComparison.Ordinal)))
+        {
+            var first = await Db.StreamRangeAsync(stream, "-", "+", 1);
+            var deadLetterStream = stream + BusTopics.OutboxDeadLetterSuffix;
+            outboxes.Add(new OutboxStatus(
+                BusTopics.AppOfKey(stream),
+                stream,
+                await Db.StreamLengthAsync(stream),
+                first.Length > 0 ? StreamIds.AgeOf(first[0].Id, now) : null,
+                streams.Contains(deadLetterStream) ? await Db.StreamLengthAsync(deadLetterStream) : 0));
+        }
+        return outboxes;
+    }
+}
