@@ -24,7 +24,8 @@ public static class RedisExtensions
             options.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(options);
         });
-        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
+        // Bounded: a Redis that stops answering (paused, partitioned) makes the app not ready within seconds.
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", timeout: TimeSpan.FromSeconds(2));
         return builder;
     }
 }
