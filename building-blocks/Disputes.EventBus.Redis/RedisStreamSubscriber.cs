@@ -40,6 +40,7 @@ public sealed partial class RedisStreamSubscriber(
 
         var groupsReady = false;
         var failures = 0;
+        var readOwnPending = false;
         var nextReclaim = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -58,7 +59,14 @@ public sealed partial class RedisStreamSubscriber(
                     handled += await ReclaimAbandonedAsync(stoppingToken);
                     nextReclaim = timeProvider.GetUtcNow() + _options.ProcessingTimeout / 2;
                 }
-                handled += await ReadNewAsync(stoppingToken);
+                if (readOwnPending)
+                {
+                    // A read whose reply was lost (timeout, broken connection) still gave this consumer
+                    // its entries: take them up now rather than after the processing timeout.
+                    handled += await ReadAsync(StreamPosition.Beginning, stoppingToken);
+                    readOwnPending = false;
+                }
+                handled += await ReadAsync(StreamPosition.NewMessages, stoppingToken);
                 failures = 0;
                 if (handled == 0)
                     await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
@@ -72,6 +80,7 @@ public sealed partial class RedisStreamSubscriber(
                 // Whatever it was (Redis unreachable, a group removed under us, a bug): recreate the
                 // groups (idempotent), back off and go on. The service must outlive any one error.
                 groupsReady = false;
+                readOwnPending = true;
                 failures++;
                 LogLoopFailed(ex, failures);
                 try
@@ -93,9 +102,9 @@ public sealed partial class RedisStreamSubscriber(
             await db.CreateIfMissingAsync(subscription.Topic, _options.AppId);
     }
 
-    private async Task<int> ReadNewAsync(CancellationToken cancellationToken)
+    private async Task<int> ReadAsync(RedisValue from, CancellationToken cancellationToken)
     {
-        var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, StreamPosition.NewMessages)).ToArray();
+        var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, from)).ToArray();
         // Taken before the read: the reclaim clock of these entries starts no earlier than this.
         var readAt = timeProvider.GetUtcNow();
         var streams = await redis.GetDatabase().StreamReadGroupAsync(positions, _options.AppId, ConsumerName, BatchSize);
