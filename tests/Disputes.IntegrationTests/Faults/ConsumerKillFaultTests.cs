@@ -49,9 +49,17 @@ public sealed class ConsumerKillFaultTests(RedisServerFixture redis, ITestOutput
             await Eventually.HoldsAsync(async () => (await db.StreamGroupInfoAsync(Topic)).Any(g => g.Name == App),
                 "the consumers created their group", TimeSpan.FromSeconds(30));
             var random = new Random(6);
+            var runsAtLastKill = 0L;
             while (await db.HashLengthAsync($"{App}:applied") < events && clock.Elapsed < budget - TimeSpan.FromSeconds(20))
             {
-                await Task.Delay(random.Next(700, 1_400));
+                // Kill while the consumers are working: after a random number of handler runs since the last kill.
+                var next = runsAtLastKill + random.Next(300, 900);
+                while ((long)await db.StringGetAsync($"{App}:runs") < next && await db.HashLengthAsync($"{App}:applied") < events
+                       && clock.Elapsed < budget - TimeSpan.FromSeconds(20))
+                    await Task.Delay(20);
+                if (await db.HashLengthAsync($"{App}:applied") >= events)
+                    break;
+                runsAtLastKill = (long)await db.StringGetAsync($"{App}:runs");
                 var victim = kills % consumers.Length;
                 // Mid-batch: the group has entries read and not yet acknowledged.
                 if ((await db.StreamPendingAsync(Topic, App)).PendingMessageCount > 0)
