@@ -42,7 +42,7 @@ public sealed class OutboxHealthCheck(IConnectionMultiplexer redis, RedisOutbox 
         TimeSpan age;
         try
         {
-            age = await outbox.OldestEntryAgeAsync(redis.GetDatabase(), timeProvider.GetUtcNow());
+            age = await outbox.OldestEntryAgeAsync(redis.GetDatabase(), timeProvider.GetUtcNow()).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
