@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Disputes.EventBus.Dapr;
@@ -36,11 +37,20 @@ public static class DaprSubscriptionEndpoints
         return endpoints;
     }
 
-    /// <summary>With an app API token configured, only the sidecar (which presents it) may deliver events.</summary>
+    /// <summary>
+    /// Only the sidecar, which presents the app API token, may deliver events. Fails closed: with no
+    /// token configured every call is refused, except in Development (a local sidecar without one).
+    /// </summary>
     private static async ValueTask<object?> RequireSidecarTokenAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var expected = context.HttpContext.RequestServices.GetRequiredService<IConfiguration>()[AppApiTokenVariable];
-        if (!string.IsNullOrEmpty(expected))
+        var services = context.HttpContext.RequestServices;
+        var expected = services.GetRequiredService<IConfiguration>()[AppApiTokenVariable];
+        if (string.IsNullOrEmpty(expected))
+        {
+            if (!services.GetRequiredService<IHostEnvironment>().IsDevelopment())
+                return Results.Unauthorized();
+        }
+        else
         {
             var presented = context.HttpContext.Request.Headers[AppApiTokenHeader].ToString();
             if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))

@@ -6,10 +6,11 @@ using StackExchange.Redis;
 namespace Disputes.EventBus.Redis;
 
 /// <summary>
-/// Publishes outbox entries through the configured transport, a batch at a time, and removes
-/// them only after they are published. Replicas share the work through a consumer group; entries
-/// of a relay that crashed mid-publish are reclaimed, and consumers de-duplicate the
-/// resulting redelivery by CloudEvent id.
+/// Publishes outbox entries through the configured transport and removes each one as soon as it
+/// is published, so one entry that fails never holds back the others. A failed entry is retried
+/// with backoff up to <see cref="EventBusOptions.MaxPublishAttempts"/>, then moved to the outbox's
+/// dead-letter stream. Replicas share the work through a consumer group; entries of a relay that
+/// crashed mid-publish are reclaimed, and consumers de-duplicate the redelivery by CloudEvent id.
 /// </summary>
 public sealed partial class OutboxRelay(
     IConnectionMultiplexer redis,
@@ -20,6 +21,7 @@ public sealed partial class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 64;
+    private static readonly TimeSpan AgeMeasureInterval = TimeSpan.FromSeconds(1);
     private readonly EventBusOptions _options = options.Value;
     private readonly string _consumer = $"relay-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^24];
 
@@ -27,33 +29,67 @@ public sealed partial class OutboxRelay(
     {
         var groupReady = false;
         var failures = 0;
+        var retryRounds = 0;
+        var nextRetry = DateTimeOffset.MaxValue;
         var nextReclaim = DateTimeOffset.MinValue;
+        var nextAgeMeasure = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                var db = redis.GetDatabase();
                 if (!groupReady)
                 {
-                    await redis.GetDatabase().CreateIfMissingAsync(outbox.StreamKey, RedisOutbox.RelayGroup);
+                    await db.CreateIfMissingAsync(outbox.StreamKey, RedisOutbox.RelayGroup);
                     groupReady = true;
+                    // Own pending entries may be left from before the error: look at them first.
+                    nextRetry = DateTimeOffset.MinValue;
                 }
 
                 var now = timeProvider.GetUtcNow();
-                var reclaim = now >= nextReclaim;
-                if (reclaim)
-                    nextReclaim = now + _options.ProcessingTimeout / 2;
-                // Own pending entries exist only after a failed publish: read them again only then.
-                var entries = await NextBatchAsync(retryOwnPending: failures > 0, reclaim);
-
-                if (entries.Length == 0)
+                if (now >= nextAgeMeasure)
                 {
-                    failures = 0;
+                    EventBusMetrics.OutboxAge(outbox.StreamKey.ToString(), await outbox.OldestEntryAgeAsync(db, now));
+                    nextAgeMeasure = now + AgeMeasureInterval;
+                }
+
+                var entries = new Dictionary<string, StreamEntry>(StringComparer.Ordinal);
+                var retrying = now >= nextRetry;
+                if (retrying)
+                    Collect(entries, await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, "0", BatchSize));
+                if (now >= nextReclaim)
+                {
+                    nextReclaim = now + _options.ProcessingTimeout / 2;
+                    var claimed = await db.StreamAutoClaimAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer,
+                        (long)_options.ProcessingTimeout.TotalMilliseconds, "0-0", BatchSize);
+                    Collect(entries, claimed.ClaimedEntries);
+                }
+                Collect(entries, await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, StreamPosition.NewMessages, BatchSize));
+                failures = 0;
+
+                if (entries.Count == 0)
+                {
+                    if (retrying)
+                        nextRetry = DateTimeOffset.MaxValue;
                     await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
                     continue;
                 }
 
-                await RelayAsync(entries, stoppingToken);
-                failures = 0;
+                var results = await Task.WhenAll(entries.Values.Select(entry => RelayAsync(db, entry, stoppingToken)));
+                if (results.All(published => published))
+                {
+                    if (retrying)
+                    {
+                        retryRounds = 0;
+                        nextRetry = DateTimeOffset.MaxValue;
+                    }
+                }
+                else if (retrying || nextRetry == DateTimeOffset.MaxValue)
+                {
+                    // The failed ones stay pending with this relay; newer entries keep flowing meanwhile.
+                    retryRounds++;
+                    nextRetry = timeProvider.GetUtcNow() + _options.BackoffFor(retryRounds);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -61,64 +97,98 @@ public sealed partial class OutboxRelay(
             }
             catch (Exception ex)
             {
-                // Left pending: this relay reads its own pending entries first next time round.
-                if (ex is RedisServerException { Message: var message } && message.StartsWith("NOGROUP", StringComparison.Ordinal))
-                    groupReady = false;
+                // Redis unreachable or a group removed under us: recreate the group (idempotent), back off, go on.
+                groupReady = false;
                 failures++;
                 LogRelayFailed(ex, failures);
-                await Task.Delay(_options.BackoffFor(Math.Min(failures, 6)), timeProvider, stoppingToken);
+                try
+                {
+                    await Task.Delay(_options.BackoffFor(failures), timeProvider, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }
 
-    private async Task<StreamEntry[]> NextBatchAsync(bool retryOwnPending, bool reclaim)
+    private static void Collect(Dictionary<string, StreamEntry> entries, StreamEntry[] read)
     {
-        var db = redis.GetDatabase();
-        if (retryOwnPending)
+        foreach (var entry in read)
         {
-            // A publish that failed is retried before anything newer.
-            var pending = await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, "0", BatchSize);
-            if (pending.Length > 0)
-                return pending;
+            if (!entry.IsNull)
+                entries.TryAdd(entry.Id.ToString(), entry);
         }
-        if (reclaim)
-        {
-            var claimed = await db.StreamAutoClaimAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer,
-                (long)_options.ProcessingTimeout.TotalMilliseconds, "0-0", BatchSize);
-            var live = claimed.ClaimedEntries.Where(e => !e.IsNull).ToArray();
-            if (live.Length > 0)
-                return live;
-        }
-        return await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, StreamPosition.NewMessages, BatchSize);
     }
 
-    /// <summary>
-    /// Publishes a batch together, then removes it in one transaction. If any publish fails the
-    /// whole batch stays pending and is published again: consumers drop the repeats by id.
-    /// </summary>
-    private async Task RelayAsync(StreamEntry[] entries, CancellationToken cancellationToken)
+    /// <summary>Publishes one entry and removes it; <c>false</c> when it stays for another attempt.</summary>
+    private async Task<bool> RelayAsync(IDatabase db, StreamEntry entry, CancellationToken cancellationToken)
     {
-        var readable = new List<RedisValue>(entries.Length);
-        var publishing = new List<Task>(entries.Length);
-        foreach (var entry in entries)
+        var id = entry.Id.ToString();
+        try
         {
-            if (EventEnvelope.TryParse(entry[RedisOutbox.EnvelopeField].ToString()) is { } envelope)
+            var json = entry[RedisOutbox.EnvelopeField];
+            if ((json.IsNull ? null : EventEnvelope.TryParse(json.ToString())) is not { } envelope)
             {
-                readable.Add(entry.Id);
-                publishing.Add(PublishAsync(envelope, cancellationToken));
+                // Only this app writes the outbox, so this is a bug: kept for inspection, out of the way.
+                await DeadLetterAsync(db, entry, "not a CloudEvent");
+                return true;
             }
-            else
-            {
-                // Only this process writes the outbox, so this is a bug: acknowledged, but kept for inspection.
-                LogUnreadable(entry.Id.ToString());
-            }
-        }
-        await Task.WhenAll(publishing);
 
-        var done = redis.GetDatabase().CreateTransaction();
-        _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entries.Select(e => e.Id).ToArray());
-        _ = done.StreamDeleteAsync(outbox.StreamKey, readable.ToArray());
-        await done.ExecuteAsync();
+            try
+            {
+                await PublishAsync(envelope, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                EventBusMetrics.PublishFailed(outbox.StreamKey.ToString());
+                var attempts = await db.HashIncrementAsync(outbox.AttemptsKey, id);
+                LogPublishFailed(ex, id, envelope.Topic, attempts, _options.MaxPublishAttempts);
+                if (attempts >= _options.MaxPublishAttempts)
+                {
+                    await DeadLetterAsync(db, entry, $"publish failed {attempts} times: {ex.GetType().Name}");
+                    return true;
+                }
+                return false;
+            }
+
+            var done = db.CreateTransaction();
+            _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
+            _ = done.StreamDeleteAsync(outbox.StreamKey, [entry.Id]);
+            _ = done.HashDeleteAsync(outbox.AttemptsKey, id);
+            await done.ExecuteAsync();
+            EventBusMetrics.Published(outbox.StreamKey.ToString());
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Contained: the entry stays pending and is tried again (published twice at worst; consumers de-duplicate).
+            LogEntryFailed(ex, id);
+            return false;
+        }
+    }
+
+    /// <summary>Moves the entry, with every field it has and the reason, to the outbox's dead-letter stream, in one transaction.</summary>
+    private async Task DeadLetterAsync(IDatabase db, StreamEntry entry, string reason)
+    {
+        LogDeadLettered(entry.Id.ToString(), outbox.DeadLetterStreamKey.ToString(), reason);
+        var fields = entry.Values
+            .Where(field => !field.Name.IsNull && !field.Value.IsNull)
+            .Append(new NameValueEntry("deadletter-reason", reason))
+            .Append(new NameValueEntry("deadletter-entry-id", entry.Id.ToString()))
+            .ToArray();
+        var transaction = db.CreateTransaction();
+        _ = transaction.StreamAddAsync(outbox.DeadLetterStreamKey, fields, maxLength: _options.MaxStreamLength, useApproximateMaxLength: true);
+        _ = transaction.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
+        _ = transaction.StreamDeleteAsync(outbox.StreamKey, [entry.Id]);
+        _ = transaction.HashDeleteAsync(outbox.AttemptsKey, entry.Id.ToString());
+        await transaction.ExecuteAsync();
+        EventBusMetrics.OutboxEntryDeadLettered(outbox.StreamKey.ToString());
     }
 
     private async Task PublishAsync(EventEnvelope envelope, CancellationToken cancellationToken)
@@ -136,9 +206,15 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Outbox relay failed ({Failures} in a row); retrying")]
+    [LoggerMessage(LogLevel.Warning, "Outbox relay failed ({Failures} in a row); backing off and going on")]
     private partial void LogRelayFailed(Exception exception, int failures);
 
-    [LoggerMessage(LogLevel.Error, "Outbox entry {EntryId} is not a CloudEvent; acknowledged and left in the stream")]
-    private partial void LogUnreadable(string entryId);
+    [LoggerMessage(LogLevel.Warning, "Publishing outbox entry {EntryId} to {Topic} failed (attempt {Attempts} of {MaxAttempts})")]
+    private partial void LogPublishFailed(Exception exception, string entryId, string topic, long attempts, int maxAttempts);
+
+    [LoggerMessage(LogLevel.Warning, "Outbox entry {EntryId} could not be relayed; it stays pending")]
+    private partial void LogEntryFailed(Exception exception, string entryId);
+
+    [LoggerMessage(LogLevel.Error, "Outbox entry {EntryId} moved to {DeadLetterStream}: {Reason}")]
+    private partial void LogDeadLettered(string entryId, string deadLetterStream, string reason);
 }

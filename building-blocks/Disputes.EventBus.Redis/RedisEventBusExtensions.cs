@@ -12,6 +12,8 @@ public static class RedisEventBusExtensions
         services.AddEventBusCore(configuration);
         services.TryAddSingleton<IProcessedEvents, RedisProcessedEvents>();
         services.TryAddSingleton<IEventPublisher, RedisEventPublisher>();
+        services.TryAddSingleton<IAppliedVersions, RedisAppliedVersions>();
+        services.TryAddSingleton<EventBusReadiness>();
         services.AddHostedService<RedisStreamSubscriber>();
         return services;
     }

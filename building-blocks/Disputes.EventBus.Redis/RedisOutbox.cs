@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -15,7 +16,30 @@ public sealed class RedisOutbox(IOptions<EventBusOptions> options)
 
     public RedisKey StreamKey { get; } = $"{options.Value.AppId}:outbox";
 
+    /// <summary>Entries whose publish failed more often than <see cref="EventBusOptions.MaxPublishAttempts"/>, kept for inspection.</summary>
+    public RedisKey DeadLetterStreamKey { get; } = $"{options.Value.AppId}:outbox:deadletter";
+
+    /// <summary>Failed publish attempts per entry id (a hash), so the cap holds across relays and restarts.</summary>
+    public RedisKey AttemptsKey { get; } = $"{options.Value.AppId}:outbox:attempts";
+
     /// <summary>Queues the event in the transaction; it is written only if the transaction commits.</summary>
     public void Add(ITransaction transaction, EventEnvelope envelope) =>
         _ = transaction.StreamAddAsync(StreamKey, EnvelopeField, envelope.ToCloudEventJson());
+
+    /// <summary>
+    /// How long the oldest entry still in the outbox has waited (zero when it is empty). Published
+    /// entries are deleted, so the first entry is the oldest one not yet published.
+    /// </summary>
+    public async Task<TimeSpan> OldestEntryAgeAsync(IDatabase db, DateTimeOffset now)
+    {
+        var oldest = await db.StreamRangeAsync(StreamKey, "-", "+", count: 1);
+        if (oldest.Length == 0)
+            return TimeSpan.Zero;
+        var id = oldest[0].Id.ToString();
+        var dash = id.IndexOf('-');
+        if (!long.TryParse(dash < 0 ? id : id[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds))
+            return TimeSpan.Zero;
+        var age = now - DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+        return age > TimeSpan.Zero ? age : TimeSpan.Zero;
+    }
 }

@@ -10,16 +10,21 @@ namespace Disputes.EventBus.Redis;
 /// on each topic stream, acknowledged only after the handler succeeds. A failing handler
 /// is retried with backoff, then the entry goes to the topic's dead-letter stream. Entries
 /// left pending by a consumer that crashed are reclaimed once idle for the processing timeout.
+/// Nothing one entry does (unreadable, missing fields, a handler that throws or hangs) and no
+/// error of Redis ends the loop: each delivery is contained, and the loop backs off and goes on.
 /// </summary>
 public sealed partial class RedisStreamSubscriber(
     IConnectionMultiplexer redis,
     EventSubscriptions subscriptions,
     EventDispatcher dispatcher,
     IOptions<EventBusOptions> options,
+    EventBusReadiness readiness,
     TimeProvider timeProvider,
     ILogger<RedisStreamSubscriber> logger) : BackgroundService
 {
     private const int BatchSize = 32;
+    private const string ReasonField = "deadletter-reason";
+    private const string EntryIdField = "deadletter-entry-id";
     private readonly EventBusOptions _options = options.Value;
 
     /// <summary>Unique per process, so a restarted process never mistakes another's pending entries for its own.</summary>
@@ -28,9 +33,14 @@ public sealed partial class RedisStreamSubscriber(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (subscriptions.All.Count == 0)
+        {
+            readiness.MarkConsumerGroupsCreated();
             return;
+        }
 
         var groupsReady = false;
+        var failures = 0;
+        var readOwnPending = false;
         var nextReclaim = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -40,16 +50,24 @@ public sealed partial class RedisStreamSubscriber(
                 {
                     await EnsureConsumerGroupsAsync();
                     groupsReady = true;
+                    readiness.MarkConsumerGroupsCreated();
                 }
 
                 var handled = 0;
                 if (timeProvider.GetUtcNow() >= nextReclaim)
                 {
                     handled += await ReclaimAbandonedAsync(stoppingToken);
-                    await TrimHandledAsync();
                     nextReclaim = timeProvider.GetUtcNow() + _options.ProcessingTimeout / 2;
                 }
-                handled += await ReadNewAsync(stoppingToken);
+                if (readOwnPending)
+                {
+                    // A read whose reply was lost (timeout, broken connection) still gave this consumer
+                    // its entries: take them up now rather than after the processing timeout.
+                    handled += await ReadAsync(StreamPosition.Beginning, stoppingToken);
+                    readOwnPending = false;
+                }
+                handled += await ReadAsync(StreamPosition.NewMessages, stoppingToken);
+                failures = 0;
                 if (handled == 0)
                     await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
             }
@@ -57,12 +75,22 @@ public sealed partial class RedisStreamSubscriber(
             {
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex)
             {
-                // A stream or group removed under us (NOGROUP) or Redis unreachable: start over.
+                // Whatever it was (Redis unreachable, a group removed under us, a bug): recreate the
+                // groups (idempotent), back off and go on. The service must outlive any one error.
                 groupsReady = false;
-                LogRedisUnavailable(ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, stoppingToken);
+                readOwnPending = true;
+                failures++;
+                LogLoopFailed(ex, failures);
+                try
+                {
+                    await Task.Delay(_options.BackoffFor(failures), timeProvider, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }
@@ -74,45 +102,69 @@ public sealed partial class RedisStreamSubscriber(
             await db.CreateIfMissingAsync(subscription.Topic, _options.AppId);
     }
 
-    private async Task<int> ReadNewAsync(CancellationToken cancellationToken)
+    private async Task<int> ReadAsync(RedisValue from, CancellationToken cancellationToken)
     {
-        var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, StreamPosition.NewMessages)).ToArray();
+        var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, from)).ToArray();
+        // Taken before the read: the reclaim clock of these entries starts no earlier than this.
+        var readAt = timeProvider.GetUtcNow();
         var streams = await redis.GetDatabase().StreamReadGroupAsync(positions, _options.AppId, ConsumerName, BatchSize);
-        // A batch is handled concurrently, one lane per dispute: a dispute's events (and any
-        // repeat of one event) are handled in stream order, different disputes in parallel.
-        var lanes = streams
+        var deliveries = streams
+            .Where(stream => subscriptions.ForTopic(stream.Key.ToString()) is not null)
             .SelectMany(stream => stream.Entries.Select(entry => Parse(subscriptions.ForTopic(stream.Key.ToString())!, entry)))
-            .GroupBy(delivery => delivery.Envelope?.DisputeId ?? delivery.Entry.Id.ToString())
             .ToArray();
-        await Task.WhenAll(lanes.Select(async lane =>
-        {
-            foreach (var delivery in lane)
-                await DeliverAsync(delivery, cancellationToken);
-        }));
-        return lanes.Sum(lane => lane.Count());
+        await DeliverInLanesAsync(deliveries, readAt, cancellationToken);
+        return deliveries.Length;
     }
 
     /// <summary>
-    /// Removes the entries every consumer group of a topic has acknowledged: the topic holds
-    /// what is still to be handled, not a second copy of each dispute's history. Dead-letter
-    /// streams are kept whole, for inspection.
+    /// Handles a batch concurrently, one lane per dispute: a dispute's events (and any repeat of
+    /// one event) are handled in stream order, different disputes in parallel. Every delivery must
+    /// end before the handler timeout after the read, below the reclaim threshold, so no entry is
+    /// handled here while another replica reclaims it; what has not started by then stays pending.
     /// </summary>
-    private async Task TrimHandledAsync()
+    private async Task DeliverInLanesAsync(IReadOnlyCollection<Delivery> deliveries, DateTimeOffset readAt, CancellationToken stoppingToken)
     {
-        var db = redis.GetDatabase();
-        foreach (var subscription in subscriptions.All)
+        if (deliveries.Count == 0)
+            return;
+        var deadline = readAt + _options.EffectiveHandlerTimeout;
+        var remaining = deadline - timeProvider.GetUtcNow();
+        if (remaining <= TimeSpan.Zero)
+            return;
+        using var timeout = new CancellationTokenSource(remaining, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+        var lanes = deliveries.GroupBy(delivery => delivery.Envelope?.DisputeId ?? delivery.Entry.Id.ToString());
+        await Task.WhenAll(lanes.Select(lane => DeliverLaneAsync(lane, deadline, linked.Token, stoppingToken)));
+    }
+
+    private async Task DeliverLaneAsync(IEnumerable<Delivery> lane, DateTimeOffset deadline, CancellationToken token, CancellationToken stoppingToken)
+    {
+        // Let the other lanes start before this one runs a handler inline.
+        await Task.Yield();
+        foreach (var delivery in lane)
         {
-            StreamId? oldestNeeded = null;
-            foreach (var group in await db.StreamGroupInfoAsync(subscription.Topic))
+            try
             {
-                var needed = group.PendingMessageCount > 0
-                    ? StreamId.Parse((await db.StreamPendingAsync(subscription.Topic, group.Name)).LowestPendingMessageId)
-                    : StreamId.Parse(group.LastDeliveredId);
-                if (oldestNeeded is null || needed < oldestNeeded)
-                    oldestNeeded = needed;
+                if (timeProvider.GetUtcNow() >= deadline)
+                    throw new OperationCanceledException(token);
+                await DeliverAsync(delivery, deadline, token);
             }
-            if (oldestNeeded is { } minimum)
-                await db.StreamTrimByMinIdAsync(subscription.Topic, minimum.ToString());
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                // Out of time: this and the rest of the lane stay pending and are reclaimed, in order.
+                LogHandlerTimedOut(delivery.Entry.Id.ToString(), delivery.Subscription.Topic, _options.EffectiveHandlerTimeout);
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Contained: the entry stays pending (reclaimed later, dead-lettered once redelivered too
+                // often); the rest of its lane waits with it so the dispute's order holds.
+                LogDeliveryFailed(ex, delivery.Entry.Id.ToString(), delivery.Subscription.Topic);
+                return;
+            }
         }
     }
 
@@ -123,40 +175,44 @@ public sealed partial class RedisStreamSubscriber(
         var handled = 0;
         foreach (var subscription in subscriptions.All)
         {
+            var readAt = timeProvider.GetUtcNow();
             var claimed = await db.StreamAutoClaimAsync(subscription.Topic, _options.AppId, ConsumerName, minIdle, "0-0", BatchSize);
+            var deliveries = new List<Delivery>();
             foreach (var entry in claimed.ClaimedEntries)
             {
                 if (entry.IsNull)
                     continue;
+                handled++;
                 LogReclaimed(entry.Id.ToString(), subscription.Topic);
                 var pending = await db.StreamPendingMessagesAsync(subscription.Topic, _options.AppId, 1, ConsumerName, entry.Id, entry.Id);
-                var deliveries = pending.Length > 0 ? pending[0].DeliveryCount : 1;
-                if (deliveries > _options.MaxDeliveryAttempts)
+                var deliveryCount = pending.Length > 0 ? pending[0].DeliveryCount : 1;
+                if (deliveryCount > _options.MaxDeliveryAttempts)
                 {
                     // Delivered again and again without an acknowledgement: it is taking consumers down.
                     await DeadLetterAsync(subscription, entry, "redelivered too often");
+                    continue;
                 }
-                else
-                {
-                    await DeliverAsync(Parse(subscription, entry), cancellationToken);
-                }
-                handled++;
+                deliveries.Add(Parse(subscription, entry));
             }
+            await DeliverInLanesAsync(deliveries, readAt, cancellationToken);
         }
         return handled;
     }
 
     /// <summary>An entry with its CloudEvent (null when it is not one); the stream is the topic, whatever the envelope says.</summary>
-    private Delivery Parse(EventSubscription subscription, StreamEntry entry) =>
-        new(subscription, entry, EventEnvelope.TryParse(entry[RedisStreamFields.Data].ToString(), subscription.Topic, _options.PubSubName)
-            is { } envelope ? envelope with { Topic = subscription.Topic } : null);
+    private Delivery Parse(EventSubscription subscription, StreamEntry entry)
+    {
+        var data = entry[RedisStreamFields.Data];
+        var envelope = data.IsNull ? null : EventEnvelope.TryParse(data.ToString(), subscription.Topic, _options.PubSubName);
+        return new Delivery(subscription, entry, envelope is null ? null : envelope with { Topic = subscription.Topic });
+    }
 
-    private async Task DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
+    private async Task DeliverAsync(Delivery delivery, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var (subscription, entry, envelope) = delivery;
         if (envelope is null)
         {
-            await DeadLetterAsync(subscription, entry, "not a CloudEvent");
+            await DeadLetterAsync(subscription, entry, entry[RedisStreamFields.Data].IsNull ? "no data field" : "not a CloudEvent");
             return;
         }
 
@@ -178,47 +234,42 @@ public sealed partial class RedisStreamSubscriber(
                 await DeadLetterAsync(subscription, entry, $"handler failed {attempt} times");
                 return;
             }
-            await Task.Delay(_options.BackoffFor(attempt), timeProvider, cancellationToken);
+            var backoff = _options.BackoffFor(attempt);
+            if (timeProvider.GetUtcNow() + backoff >= deadline)
+                throw new OperationCanceledException(cancellationToken);
+            await Task.Delay(backoff, timeProvider, cancellationToken);
         }
     }
 
-    /// <summary>Moves the entry, unchanged, to the dead-letter stream and acknowledges it, in one transaction.</summary>
+    /// <summary>
+    /// Moves the entry to the dead-letter stream with every field it has (whatever it lacks) and the
+    /// reason, and acknowledges it, in one transaction.
+    /// </summary>
     private async Task DeadLetterAsync(EventSubscription subscription, StreamEntry entry, string reason)
     {
         LogDeadLettered(entry.Id.ToString(), subscription.Topic, subscription.DeadLetterTopic, reason);
+        var fields = entry.Values
+            .Where(field => !field.Name.IsNull && !field.Value.IsNull && field.Name != ReasonField && field.Name != EntryIdField)
+            .Append(new NameValueEntry(ReasonField, reason))
+            .Append(new NameValueEntry(EntryIdField, entry.Id.ToString()))
+            .ToArray();
         var transaction = redis.GetDatabase().CreateTransaction();
-        _ = transaction.StreamAddAsync(subscription.DeadLetterTopic, RedisStreamFields.Data, entry[RedisStreamFields.Data]);
+        _ = transaction.StreamAddAsync(subscription.DeadLetterTopic, fields, maxLength: _options.MaxStreamLength, useApproximateMaxLength: true);
         _ = transaction.StreamAcknowledgeAsync(subscription.Topic, _options.AppId, entry.Id);
         await transaction.ExecuteAsync();
+        EventBusMetrics.EventDeadLettered(subscription.Topic, reason);
     }
 
     private sealed record Delivery(EventSubscription Subscription, StreamEntry Entry, EventEnvelope? Envelope);
 
-    /// <summary>A stream entry id, "{milliseconds}-{sequence}", compared as Redis orders them.</summary>
-    private readonly record struct StreamId(long Milliseconds, long Sequence) : IComparable<StreamId>
-    {
-        public static StreamId Parse(RedisValue id)
-        {
-            var text = id.ToString();
-            var dash = text.IndexOf('-');
-            return dash < 0
-                ? new StreamId(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture), 0)
-                : new StreamId(long.Parse(text[..dash], System.Globalization.CultureInfo.InvariantCulture),
-                    long.Parse(text[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        }
+    [LoggerMessage(LogLevel.Warning, "Redis Streams consumer failed ({Failures} in a row); backing off and going on")]
+    private partial void LogLoopFailed(Exception exception, int failures);
 
-        public int CompareTo(StreamId other) =>
-            Milliseconds != other.Milliseconds ? Milliseconds.CompareTo(other.Milliseconds) : Sequence.CompareTo(other.Sequence);
+    [LoggerMessage(LogLevel.Warning, "Delivery of entry {EntryId} of {Topic} failed; it stays pending and is reclaimed later")]
+    private partial void LogDeliveryFailed(Exception exception, string entryId, string topic);
 
-        public static bool operator <(StreamId left, StreamId right) => left.CompareTo(right) < 0;
-
-        public static bool operator >(StreamId left, StreamId right) => left.CompareTo(right) > 0;
-
-        public override string ToString() => $"{Milliseconds}-{Sequence}";
-    }
-
-    [LoggerMessage(LogLevel.Warning, "Redis Streams consumer could not read; retrying")]
-    private partial void LogRedisUnavailable(Exception exception);
+    [LoggerMessage(LogLevel.Warning, "Entry {EntryId} of {Topic} was not handled within {HandlerTimeout}; it and the rest of its lane stay pending for reclaim")]
+    private partial void LogHandlerTimedOut(string entryId, string topic, TimeSpan handlerTimeout);
 
     [LoggerMessage(LogLevel.Information, "Reclaimed entry {EntryId} of {Topic} left pending by another consumer")]
     private partial void LogReclaimed(string entryId, string topic);

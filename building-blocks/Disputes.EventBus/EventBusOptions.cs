@@ -19,8 +19,18 @@ public sealed class EventBusOptions
     /// <summary>The first retry delay; each later one doubles.</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The longest wait between retries after repeated failures (of a read, a publish, a handler).</summary>
+    public TimeSpan MaxRetryBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long an entry may stay pending with a consumer before another reclaims it.</summary>
     public TimeSpan ProcessingTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long after it was read a delivery (its wait in a lane, its attempts and their backoff)
+    /// may run; the handler's token is cancelled then. Below <see cref="ProcessingTimeout"/>, so an
+    /// entry is never handled here while another replica reclaims it. Zero: half the processing timeout.
+    /// </summary>
+    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.Zero;
 
     /// <summary>How long a consumer waits before reading again when a stream had nothing new.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
@@ -28,6 +38,26 @@ public sealed class EventBusOptions
     /// <summary>How long a processed event id is remembered for de-duplication.</summary>
     public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromDays(7);
 
-    public TimeSpan BackoffFor(int failedAttempts) =>
-        TimeSpan.FromTicks(RetryBackoff.Ticks * (1L << Math.Clamp(failedAttempts - 1, 0, 16)));
+    /// <summary>
+    /// Topics are trimmed at publish to about this many entries (<c>XADD MAXLEN ~</c>, Dapr's
+    /// <c>maxLenApprox</c>). It must exceed what the slowest consumer can fall behind by (docs/operations.md).
+    /// </summary>
+    public long MaxStreamLength { get; set; } = 100_000;
+
+    /// <summary>Publish attempts for one outbox entry before it moves to the outbox's dead-letter stream.</summary>
+    public int MaxPublishAttempts { get; set; } = 10;
+
+    /// <summary>Readiness is degraded once the oldest unpublished outbox entry is older than this.</summary>
+    public TimeSpan OutboxAgeDegraded { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Readiness is unhealthy once the oldest unpublished outbox entry is older than this.</summary>
+    public TimeSpan OutboxAgeUnhealthy { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan EffectiveHandlerTimeout => HandlerTimeout > TimeSpan.Zero ? HandlerTimeout : ProcessingTimeout / 2;
+
+    public TimeSpan BackoffFor(int failedAttempts)
+    {
+        var backoff = TimeSpan.FromTicks(RetryBackoff.Ticks * (1L << Math.Clamp(failedAttempts - 1, 0, 16)));
+        return backoff < MaxRetryBackoff ? backoff : MaxRetryBackoff;
+    }
 }

@@ -14,6 +14,10 @@ public static class EventBusServiceCollectionExtensions
             .Bind(configuration.GetSection(EventBusOptions.SectionName))
             .Validate(o => o.AppId.Length > 0, "EventBus:AppId is required")
             .Validate(o => o.MaxDeliveryAttempts > 0, "EventBus:MaxDeliveryAttempts must be positive")
+            .Validate(o => o.MaxPublishAttempts > 0, "EventBus:MaxPublishAttempts must be positive")
+            .Validate(o => o.MaxStreamLength > 0, "EventBus:MaxStreamLength must be positive")
+            .Validate(o => o.EffectiveHandlerTimeout < o.ProcessingTimeout,
+                "EventBus:HandlerTimeout must be below EventBus:ProcessingTimeout, or another replica reclaims what is still being handled")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IntegrationEventFactory>();
@@ -37,6 +41,7 @@ public static class EventBusServiceCollectionExtensions
     {
         services.AddEventBusCore(configuration);
         services.TryAddSingleton<IProcessedEvents, InMemoryProcessedEvents>();
+        services.TryAddSingleton<IAppliedVersions, InMemoryAppliedVersions>();
         services.TryAddSingleton<InMemoryEventBus>();
         services.TryAddSingleton<IEventPublisher>(sp => sp.GetRequiredService<InMemoryEventBus>());
         return services;

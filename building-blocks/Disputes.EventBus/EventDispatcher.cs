@@ -41,8 +41,9 @@ public sealed partial class EventDispatcher(
         {
             message = subscription.Parse(envelope.DataJson);
         }
-        catch (InvalidProtocolBufferException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever the parser throws (bad JSON data, wrong field types, nesting too deep), the data cannot be read.
             LogUnreadable(ex, envelope.Id, envelope.Type);
             activity?.SetStatus(ActivityStatusCode.Error, "unreadable event data");
             return DispatchOutcome.Drop;
@@ -62,6 +63,14 @@ public sealed partial class EventDispatcher(
             await processedEvents.MarkProcessedAsync(envelope.Id);
             return DispatchOutcome.Success;
         }
+        catch (UnprocessableEventException ex)
+        {
+            activity?.AddException(ex);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            LogRefused(ex, envelope.Id, envelope.Type, subscription.HandlerType.Name, ex.Message);
+            EventBusMetrics.EventRefused(envelope.Topic, ex.Reason);
+            return DispatchOutcome.Drop;
+        }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             activity?.AddException(ex);
@@ -79,6 +88,9 @@ public sealed partial class EventDispatcher(
 
     [LoggerMessage(LogLevel.Debug, "Event {EventId} ({EventType}) was already handled; acknowledging the redelivery")]
     private partial void LogDuplicate(string eventId, string eventType);
+
+    [LoggerMessage(LogLevel.Error, "{Handler} refused event {EventId} ({EventType}); it is dead-lettered, not retried: {Reason}")]
+    private partial void LogRefused(Exception exception, string eventId, string eventType, string handler, string reason);
 
     [LoggerMessage(LogLevel.Warning, "{Handler} failed on event {EventId} ({EventType})")]
     private partial void LogHandlerFailed(Exception exception, string eventId, string eventType, string handler);

@@ -3,6 +3,7 @@ using Disputes.EventBus.Dapr;
 using Disputes.EventBus.Redis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Disputes.ServiceDefaults.Health;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Disputes.ServiceDefaults;
@@ -21,6 +22,7 @@ public static class EventBusHostingExtensions
             case "dapr":
                 builder.Services.AddDaprEventBus(builder.Configuration);
                 builder.Services.AddSingleton<IProcessedEvents, RedisProcessedEvents>();
+                builder.Services.AddSingleton<IAppliedVersions, RedisAppliedVersions>();
                 break;
             case "inmemory":
                 builder.Services.AddInMemoryEventBus(builder.Configuration);
@@ -29,6 +31,7 @@ public static class EventBusHostingExtensions
                 throw new InvalidOperationException($"EventBus:Transport \"{transport}\" is not one of Redis, Dapr, InMemory.");
         }
         builder.Services.AddRedisOutbox();
+        builder.Services.AddHealthChecks().AddEventBusChecks(consumerGroups: transport.Equals("redis", StringComparison.OrdinalIgnoreCase));
         return builder;
     }
 

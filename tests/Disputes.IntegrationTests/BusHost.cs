@@ -4,7 +4,10 @@ using Disputes.EventBus.Redis;
 using Disputes.V1.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Disputes.ServiceDefaults.Health;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Disputes.IntegrationTests;
@@ -26,8 +29,20 @@ public sealed class BusHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<BusHost> StartAsync(RedisServerFixture redis, string appId, Action<IServiceCollection>? configure = null,
-        int failuresBeforeSuccess = 0, string processingTimeout = "00:00:30", bool withOutbox = false)
+    /// <summary>True once the host began to stop by itself (a background service died of an exception).</summary>
+    public bool Stopping => _host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested;
+
+    public Task<HealthReport> CheckHealthAsync() => _host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+    public static Task<BusHost> StartAsync(RedisServerFixture redis, string appId, Action<IServiceCollection>? configure = null,
+        int failuresBeforeSuccess = 0, string processingTimeout = "00:00:30", bool withOutbox = false,
+        IReadOnlyDictionary<string, string?>? settings = null, bool subscribesItself = false) =>
+        StartAsync(redis.ConnectionString, appId, configure, failuresBeforeSuccess, processingTimeout, withOutbox, settings,
+            subscribesItself: subscribesItself);
+
+    public static async Task<BusHost> StartAsync(string connectionString, string appId, Action<IServiceCollection>? configure = null,
+        int failuresBeforeSuccess = 0, string processingTimeout = "00:00:30", bool withOutbox = false,
+        IReadOnlyDictionary<string, string?>? settings = null, bool start = true, bool subscribesItself = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -35,20 +50,39 @@ public sealed class BusHost : IAsyncDisposable
             ["EventBus:AppId"] = appId,
             ["EventBus:MaxDeliveryAttempts"] = "3",
             ["EventBus:RetryBackoff"] = "00:00:00.010",
+            ["EventBus:MaxRetryBackoff"] = "00:00:00.500",
             ["EventBus:PollInterval"] = "00:00:00.020",
             ["EventBus:ProcessingTimeout"] = processingTimeout,
         });
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis.ConnectionString));
+        if (settings is not null)
+            builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            var options = ConfigurationOptions.Parse(connectionString);
+            options.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(options);
+        });
         builder.Services.AddRedisStreamsEventBus(builder.Configuration);
-        if (withOutbox)
-            builder.Services.AddRedisOutbox();
-        builder.Services.AddEventHandler<ChallengeRaised, RecordingHandler>();
-        builder.Services.AddSingleton(new RecordingHandler(failuresBeforeSuccess));
+        builder.Services.AddRedisOutbox();
+        if (!withOutbox)
+            builder.Services.Remove(builder.Services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(OutboxRelay)));
+        builder.Services.AddHealthChecks()
+            .AddCheck<RedisHealthCheck>("redis", timeout: TimeSpan.FromSeconds(2))
+            .AddEventBusChecks(consumerGroups: true);
+        if (configure is null || !subscribesItself)
+        {
+            builder.Services.AddEventHandler<ChallengeRaised, RecordingHandler>();
+            builder.Services.AddSingleton(new RecordingHandler(failuresBeforeSuccess));
+        }
         configure?.Invoke(builder.Services);
         var host = builder.Build();
-        await host.StartAsync();
+        if (start)
+            await host.StartAsync();
         return new BusHost(host);
     }
+
+    public Task StartAsync() => _host.StartAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -118,23 +118,4 @@ public sealed class RedisStreamsBusTests(RedisServerFixture redis) : IAsyncLifet
         await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic + "-deadletter") == 1, "the entry is dead-lettered");
         Assert.Equal(0, records.Handler.Attempts);
     }
-
-    [Fact]
-    public async Task Entries_every_group_has_acknowledged_are_trimmed_and_the_rest_kept()
-    {
-        await using var records = await BusHost.StartAsync(redis, "records", processingTimeout: "00:00:00.200");
-        // A second app whose consumer is down: what it has not read must stay.
-        await Db.StreamCreateConsumerGroupAsync(Topic, "escalation", "$", createStream: true);
-        for (var i = 1; i <= 5; i++)
-            await records.Publisher.PublishAsync(records.Events.Create(TestEvents.Raised(i)), CancellationToken.None);
-        await Eventually.HoldsAsync(() => records.Handler.Handled.Count == 5, "records handled all five");
-        await Task.Delay(500);
-        Assert.Equal(5, await Db.StreamLengthAsync(Topic));
-
-        // The other app reads and acknowledges everything: now nobody needs the entries.
-        foreach (var entry in await Db.StreamReadGroupAsync(Topic, "escalation", "escalation-1", ">", 10))
-            await Db.StreamAcknowledgeAsync(Topic, "escalation", entry.Id);
-
-        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) <= 1, "the handled entries are trimmed");
-    }
 }

@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Disputes.UnitTests;
 
@@ -85,6 +86,26 @@ public class DaprTransportTests
         Assert.Single(app.Services.GetRequiredService<InMemoryEventBusTests.RecordingHandler>().Handled);
     }
 
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    public async Task Without_an_app_token_outside_Development_every_call_is_refused(string environment)
+    {
+        await using var app = await SubscriberAsync(failures: 0, appApiToken: null, environment: environment);
+        var client = app.GetTestClient();
+
+        using var subscribe = await client.GetAsync("/dapr/subscribe");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, subscribe.StatusCode);
+        using var anonymous = new StringContent(CloudEvent(app), Encoding.UTF8, "application/cloudevents+json");
+        using var delivery = await client.PostAsync("/dapr/events/challenge-raised", anonymous);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, delivery.StatusCode);
+        client.DefaultRequestHeaders.Add(DaprSubscriptionEndpoints.AppApiTokenHeader, "");
+        using var emptyToken = new StringContent(CloudEvent(app), Encoding.UTF8, "application/cloudevents+json");
+        using var withEmpty = await client.PostAsync("/dapr/events/challenge-raised", emptyToken);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, withEmpty.StatusCode);
+        Assert.Empty(app.Services.GetRequiredService<InMemoryEventBusTests.RecordingHandler>().Handled);
+    }
+
     [Fact]
     public async Task Publishing_hands_the_sidecar_our_CloudEvent_with_the_proto_type()
     {
@@ -123,9 +144,11 @@ public class DaprTransportTests
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
     }
 
-    private static async Task<WebApplication> SubscriberAsync(int failures, string? appApiToken = null)
+    private static async Task<WebApplication> SubscriberAsync(int failures, string? appApiToken = null, string environment = "Development")
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
+        // The test registers its handler instance beside the bus's scoped registration; Development would refuse that.
+        builder.Host.UseDefaultServiceProvider(provider => { provider.ValidateOnBuild = false; provider.ValidateScopes = false; });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

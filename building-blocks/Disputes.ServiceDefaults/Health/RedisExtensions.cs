@@ -24,7 +24,8 @@ public static class RedisExtensions
             options.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(options);
         });
-        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
+        // Bounded: a Redis that stops answering (paused, partitioned) makes the app not ready within seconds.
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", timeout: TimeSpan.FromSeconds(2));
         return builder;
     }
 }
@@ -35,7 +36,8 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
     {
         try
         {
-            var latency = await redis.GetDatabase().PingAsync();
+            // The client's own timeout is longer than the check's: give up when the check's runs out.
+            var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
             return HealthCheckResult.Healthy($"ping {latency.TotalMilliseconds:0.0} ms");
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
