@@ -1,0 +1,105 @@
+using Disputes.Escalation.Application;
+using Disputes.Escalation.Domain;
+using Disputes.EventBus;
+using Disputes.V1;
+using Disputes.V1.Events;
+
+namespace Disputes.Escalation.Events;
+
+/// <summary>Opens the challenge's escalation at stage 1 under the policy in force, routed to the two professionals.</summary>
+public sealed partial class ChallengeRaisedHandler(EscalationWriter writer, EscalationLifecycle lifecycle, TimeProvider time, ILogger<ChallengeRaisedHandler> logger)
+    : IIntegrationEventHandler<ChallengeRaised>
+{
+    public async Task HandleAsync(ChallengeRaised @event, EventContext context, CancellationToken cancellationToken)
+    {
+        if (await writer.OpenAsync(@event, lifecycle, time.GetUtcNow()))
+            LogOpened(@event.Challenge);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Escalation of {Challenge} opened at stage 1")]
+    private partial void LogOpened(string challenge);
+}
+
+/// <summary>A stage or tier change: new due times and timers, routed to the stage's responsible people.</summary>
+public sealed class ChallengeEscalatedHandler(EscalationWriter writer, EscalationLifecycle lifecycle, TimeProvider time)
+    : IIntegrationEventHandler<ChallengeEscalated>
+{
+    public Task HandleAsync(ChallengeEscalated @event, EventContext context, CancellationToken cancellationToken) =>
+        ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, policy, directory) =>
+            @event.ToStage is < Stage.ProfessionalDiscussion or > Stage.SafeguardingPartnership
+                ? null
+                : lifecycle.Escalate(current.Escalation, current.Facts, policy, directory, @event, time.GetUtcNow()));
+}
+
+/// <summary>The receiving side acknowledged: the acknowledgement timers are cancelled (also when it arrives late).</summary>
+public sealed class ChallengeAcknowledgedHandler(EscalationWriter writer, EscalationLifecycle lifecycle)
+    : IIntegrationEventHandler<ChallengeAcknowledged>
+{
+    public Task HandleAsync(ChallengeAcknowledged @event, EventContext context, CancellationToken cancellationToken) =>
+        ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) =>
+            EscalationHistory.WasAcknowledged(current.Escalation)
+                ? null
+                : lifecycle.Note(current.Escalation, EscalationHistory.Acknowledged, @event.Version, @event.OccurTime),
+            evenIfOlder: true);
+}
+
+public sealed class DiscussionRecordedHandler(EscalationWriter writer, EscalationLifecycle lifecycle)
+    : IIntegrationEventHandler<DiscussionRecorded>
+{
+    public Task HandleAsync(DiscussionRecorded @event, EventContext context, CancellationToken cancellationToken) =>
+        ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) =>
+            lifecycle.Note(current.Escalation, EscalationHistory.DiscussionRecorded, @event.Version, @event.OccurTime));
+}
+
+/// <summary>Stage 2 review: justified is noted; not justified closes the escalation and cancels its timers.</summary>
+public sealed class ChallengeReviewedHandler(EscalationWriter writer, EscalationLifecycle lifecycle)
+    : IIntegrationEventHandler<ChallengeReviewed>
+{
+    public Task HandleAsync(ChallengeReviewed @event, EventContext context, CancellationToken cancellationToken) =>
+        ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) => @event.Justified
+            ? lifecycle.Note(current.Escalation, EscalationHistory.ReviewedJustified, @event.Version, @event.OccurTime)
+            : lifecycle.Close(current.Escalation, EscalationHistory.ClosedNotJustified, @event.Version, @event.OccurTime));
+}
+
+public sealed class ChallengeResolvedHandler(EscalationWriter writer, EscalationLifecycle lifecycle)
+    : IIntegrationEventHandler<ChallengeResolved>
+{
+    public Task HandleAsync(ChallengeResolved @event, EventContext context, CancellationToken cancellationToken) =>
+        ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) =>
+            lifecycle.Close(current.Escalation, EscalationHistory.Resolved, @event.Version, @event.OccurTime));
+}
+
+public sealed class ChallengeWithdrawnHandler(EscalationWriter writer, EscalationLifecycle lifecycle)
+    : IIntegrationEventHandler<ChallengeWithdrawn>
+{
+    public Task HandleAsync(ChallengeWithdrawn @event, EventContext context, CancellationToken cancellationToken) =>
+        ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) =>
+            lifecycle.Close(current.Escalation, EscalationHistory.Withdrawn, @event.Version, @event.OccurTime));
+}
+
+/// <summary>What every challenge event handler shares: the version check and the wait for the raise.</summary>
+internal static class ChallengeEvents
+{
+    public static async Task ApplyAsync(EscalationWriter writer, string challenge, long version,
+        Func<Storage.StoredEscalation, TimescalePolicy, PartnershipDirectory, EscalationChange?> decide, bool evenIfOlder = false)
+    {
+        const string prefix = "challenges/";
+        var challengeId = challenge.StartsWith(prefix, StringComparison.Ordinal) ? challenge[prefix.Length..] : "";
+        // Not a challenge this suite could have raised: nothing to route, never worth a retry.
+        if (!Disputes.ServiceDefaults.Grpc.SortableId.IsValid(challengeId))
+            return;
+        var stored = await writer.UpdateAsync(challengeId, (current, policy, directory) =>
+        {
+            // Delivery is unordered: a version already reflected (or older) changes nothing, and
+            // nothing moves a closed escalation.
+            if (current.Escalation.CloseTime is not null)
+                return null;
+            if (!evenIfOlder && version <= current.Escalation.ChallengeVersion)
+                return null;
+            return decide(current, policy, directory);
+        });
+        // The raise opens the escalation; an event overtaking it is delivered again later.
+        if (stored is null)
+            throw new InvalidOperationException($"The escalation of {challenge} is not open yet; the raised event has not been handled.");
+    }
+}

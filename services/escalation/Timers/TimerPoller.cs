@@ -1,0 +1,132 @@
+using Disputes.Escalation.Application;
+using Disputes.Escalation.Domain;
+using Disputes.Escalation.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Disputes.Escalation.Timers;
+
+/// <summary>
+/// Fires the durable timers: sleeps until the soonest timer is due (or the poll interval, as
+/// another replica may set a sooner one), then fires every due timer. Each firing is claimed
+/// in the same transaction that records it and writes its event, so with several replicas a
+/// timer fires once; after downtime the overdue timers fire late, never not at all.
+/// </summary>
+public sealed partial class TimerPoller(
+    EscalationStore store,
+    EscalationWriter writer,
+    EscalationLifecycle lifecycle,
+    EscalationTimers timers,
+    TimerSignal signal,
+    IOptions<EscalationOptions> options,
+    TimeProvider time,
+    ILogger<TimerPoller> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var fired = await FireDueAsync(stoppingToken);
+                failures = 0;
+                if (fired >= options.Value.TimerBatchSize)
+                    continue;
+                await WaitForNextAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                LogPollFailed(ex, failures);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Min(failures, 25)), time, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Fires the timers due now; returns how many were taken.</summary>
+    public async Task<int> FireDueAsync(CancellationToken cancellationToken)
+    {
+        var due = await store.DueTimersAsync(time.GetUtcNow(), options.Value.TimerBatchSize);
+        foreach (var (timerId, score) in due)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                await FireAsync(timerId, score);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One bad timer never stops the others; it stays set and is tried again next round.
+                LogFireFailed(ex, timerId);
+            }
+        }
+        return due.Count;
+    }
+
+    private async Task FireAsync(string timerId, double score)
+    {
+        var challengeId = EscalationTimers.ChallengeIdOfTimer(timerId);
+        EscalationTimer? firing = null;
+        var stored = await writer.UpdateAsync(challengeId, (current, policy, directory) =>
+        {
+            firing = timers.Pending(current.Escalation, policy).FirstOrDefault(t => t.Id == timerId);
+            return firing is null ? null : lifecycle.Fire(current.Escalation, current.Facts, directory, firing, time.GetUtcNow());
+        }, claim: (timerId, score));
+        if (firing is not null && stored is not null)
+            LogFired(timerId, DateTimeOffset.FromUnixTimeMilliseconds((long)score));
+        // Moved or cancelled by a stage change, or its escalation is gone: nothing to fire. (When
+        // another replica fired it first, the timer is gone and this removes nothing.)
+        else if (await store.DiscardTimerAsync(timerId, score))
+            LogDiscarded(timerId);
+    }
+
+    private async Task WaitForNextAsync(CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        var next = await store.NextFireTimeAsync();
+        var wait = options.Value.TimerPollInterval;
+        if (next is { } at && at - now < wait)
+            wait = at - now;
+        if (wait <= TimeSpan.Zero)
+            return;
+        // Woken early when this replica sets a sooner timer.
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, signal.Token);
+        try
+        {
+            await Task.Delay(wait, time, wake.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Timer {TimerId} fired (due {Due:o})")]
+    private partial void LogFired(string timerId, DateTimeOffset due);
+
+    [LoggerMessage(LogLevel.Debug, "Timer {TimerId} no longer applies; discarded")]
+    private partial void LogDiscarded(string timerId);
+
+    [LoggerMessage(LogLevel.Warning, "Timer {TimerId} could not be fired; it is tried again")]
+    private partial void LogFireFailed(Exception exception, string timerId);
+
+    [LoggerMessage(LogLevel.Warning, "Timer poll failed ({Failures} in a row); retrying")]
+    private partial void LogPollFailed(Exception exception, int failures);
+}
+
+/// <summary>Wakes the poller when a timer is set, so a sooner timer is not left waiting for the poll interval.</summary>
+public sealed class TimerSignal
+{
+    private CancellationTokenSource _source = new();
+
+    public CancellationToken Token => Volatile.Read(ref _source).Token;
+
+    public void Wake()
+    {
+        // Not disposed: a waiter may be linking to its token right now.
+        Interlocked.Exchange(ref _source, new CancellationTokenSource()).Cancel();
+    }
+}
