@@ -29,7 +29,8 @@ public static class EscalationServiceExtensions
         builder.Services.AddSingleton<TimerSignal>();
         builder.Services.AddSingleton<EscalationWriter>();
         builder.Services.AddSingleton<DirectoryCommands>();
-        builder.Services.AddHostedService<DirectoryLoader>();
+        builder.Services.AddSingleton<DirectoryLoader>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DirectoryLoader>());
         builder.Services.AddHostedService<TimerPoller>();
 
         builder.Services.AddEventHandler<ChallengeRaised, ChallengeRaisedHandler>();

@@ -106,11 +106,6 @@ public sealed class DirectoryStore(IConnectionMultiplexer redis)
         return new PartnershipDirectory(agencies, professionals);
     }
 
-    private async Task<string[]> PageAsync(RedisKey index, string? after, int take)
-    {
-        var ids = await redis.GetDatabase().SortedSetRangeByValueAsync(index,
-            min: after is null ? default : (RedisValue)after, max: default,
-            exclude: after is null ? Exclude.None : Exclude.Start, order: Order.Ascending, skip: 0, take: take);
-        return ids.Select(v => v.ToString()).ToArray();
-    }
+    private async Task<string[]> PageAsync(RedisKey index, string? after, int take) =>
+        (await LexPages.RangeAsync(redis.GetDatabase(), index, after, null, take)).ToArray();
 }

@@ -114,13 +114,8 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
     }
 
     /// <summary>Members of a list index, in due-time order, after <paramref name="after"/>, up to <paramref name="before"/>.</summary>
-    public async Task<IReadOnlyList<string>> PageIndexAsync(RedisKey index, string? after, string? before, int take, bool inclusiveStart = false)
-    {
-        var members = await redis.GetDatabase().SortedSetRangeByValueAsync(index,
-            min: after is null ? default : (RedisValue)after, max: before is null ? default : (RedisValue)before,
-            exclude: after is null || inclusiveStart ? Exclude.None : Exclude.Start, order: Order.Ascending, skip: 0, take: take);
-        return members.Select(m => m.ToString()).ToArray();
-    }
+    public Task<IReadOnlyList<string>> PageIndexAsync(RedisKey index, string? after, string? before, int take, bool inclusiveStart = false) =>
+        LexPages.RangeAsync(redis.GetDatabase(), index, after, before, take, inclusiveStart);
 
     /// <summary>An index member: the stage due time (sortable) and the challenge id.</summary>
     public static string IndexMember(V1.Escalation escalation) =>
