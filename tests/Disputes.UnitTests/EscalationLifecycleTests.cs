@@ -204,4 +204,23 @@ public class EscalationLifecycleTests
         Assert.Equal("health", appointed.Chair.AgencyId);
         Assert.Equal("scp-1", appointed.AppointedBy.ProfessionalId);
     }
+
+    [Fact]
+    public void Events_without_a_time_or_parties_are_routed_with_the_clock_never_a_crash()
+    {
+        var raised = TestEvents.Raised();
+        raised.OccurTime = null;
+        raised.RaisingParty = null;
+        raised.Child = null;
+
+        var opened = _lifecycle.Open(raised, TimescalePolicies.Default, Directory(), Now);
+        var escalated = Escalated(Stage.SeniorManagers, 0, 3, Now);
+        escalated.OccurTime = null;
+        var moved = _lifecycle.Escalate(opened.Escalation, DisputeFacts.From(raised), TimescalePolicies.Default, Directory(), escalated, Now);
+
+        Assert.Equal(Now, opened.Escalation.History[0].OccurTime.ToDateTimeOffset());
+        // Stage 3 starts at tier 1.
+        Assert.Equal(1, moved.Escalation.ManagementTier);
+        Assert.NotEmpty(moved.Events.OfType<RoutingGapFound>());
+    }
 }

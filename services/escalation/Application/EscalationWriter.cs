@@ -41,7 +41,7 @@ public sealed class EscalationWriter(
     /// </summary>
     public async Task<V1.Escalation?> UpdateAsync(string challengeId,
         Func<StoredEscalation, TimescalePolicy, PartnershipDirectory, EscalationChange?> decide,
-        (string TimerId, double Score)? claim = null)
+        (string TimerId, double Score)? claim = null, bool needsDirectory = true)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -49,7 +49,7 @@ public sealed class EscalationWriter(
             if (current is null)
                 return null;
             var policy = await policies.VersionAsync(current.Escalation.Policy);
-            var change = decide(current, policy, await directory.SnapshotAsync());
+            var change = decide(current, policy, needsDirectory ? await directory.SnapshotAsync() : PartnershipDirectory.Empty);
             if (change is null)
                 return current.Escalation;
             var envelopes = change.Events.Select(e => Envelope(e)).ToArray();

@@ -21,7 +21,7 @@ public sealed class EscalationLifecycle(WorkingDayCalendar calendar)
     public EscalationChange Open(ChallengeRaised raised, TimescalePolicy policy, PartnershipDirectory directory, DateTimeOffset now)
     {
         var facts = DisputeFacts.From(raised);
-        var start = raised.OccurTime;
+        var start = raised.OccurTime ?? Timestamp.FromDateTimeOffset(now);
         var escalation = new V1.Escalation
         {
             Name = $"{raised.Challenge}/escalation",
@@ -43,31 +43,32 @@ public sealed class EscalationLifecycle(WorkingDayCalendar calendar)
         var escalation = current.Clone();
         escalation.ChallengeVersion = escalated.Version;
         escalation.Overdue = false;
-        Record(escalation, EscalationHistory.Escalated, escalated.ToStage, escalated.ManagementTier, escalated.Version, escalated.OccurTime,
-            automatic: escalated.Automatic);
-        return EnterStage(escalation, facts, policy, directory, escalated.ToStage, escalated.ManagementTier, escalated.Version, escalated.OccurTime, now);
+        var at = escalated.OccurTime ?? Timestamp.FromDateTimeOffset(now);
+        var tier = escalated.ToStage == Stage.SeniorManagers ? Math.Max(1, escalated.ManagementTier) : 0;
+        Record(escalation, EscalationHistory.Escalated, escalated.ToStage, tier, escalated.Version, at, automatic: escalated.Automatic);
+        return EnterStage(escalation, facts, policy, directory, escalated.ToStage, tier, escalated.Version, at, now);
     }
 
     /// <summary>A change within the stage (acknowledged, discussion, justified review): recorded, nothing routed.</summary>
-    public EscalationChange Note(V1.Escalation current, string change, long challengeVersion, Timestamp occurTime)
+    public EscalationChange Note(V1.Escalation current, string change, long challengeVersion, Timestamp? occurTime)
     {
         var escalation = current.Clone();
         // Late arrivals are recorded, but never move the version back.
         escalation.ChallengeVersion = Math.Max(escalation.ChallengeVersion, challengeVersion);
         Record(escalation, change, escalation.Stage, escalation.ManagementTier, challengeVersion, occurTime);
-        return Bump(escalation, occurTime, []);
+        return Bump(escalation, occurTime ?? escalation.UpdateTime, []);
     }
 
     /// <summary>The challenge ended (resolved, closed, withdrawn): it stays at the stage where it closed, its timers cancelled.</summary>
-    public EscalationChange Close(V1.Escalation current, string change, long challengeVersion, Timestamp occurTime)
+    public EscalationChange Close(V1.Escalation current, string change, long challengeVersion, Timestamp? occurTime)
     {
         var escalation = current.Clone();
         escalation.ChallengeVersion = challengeVersion;
-        escalation.CloseTime = occurTime;
+        escalation.CloseTime = occurTime ?? escalation.UpdateTime;
         escalation.Overdue = false;
         escalation.AutoEscalationDueTime = null;
-        Record(escalation, change, escalation.Stage, escalation.ManagementTier, challengeVersion, occurTime);
-        return Bump(escalation, occurTime, []);
+        Record(escalation, change, escalation.Stage, escalation.ManagementTier, challengeVersion, escalation.CloseTime);
+        return Bump(escalation, escalation.CloseTime, []);
     }
 
     public EscalationChange AppointChair(V1.Escalation current, Professional chair, Party appointedBy, DateTimeOffset now)
@@ -206,7 +207,7 @@ public sealed class EscalationLifecycle(WorkingDayCalendar calendar)
         return new EscalationChange(escalation, events);
     }
 
-    private static void Record(V1.Escalation escalation, string change, Stage stage, int tier, long challengeVersion, Timestamp occurTime, bool automatic = false) =>
+    private static void Record(V1.Escalation escalation, string change, Stage stage, int tier, long challengeVersion, Timestamp? occurTime, bool automatic = false) =>
         escalation.History.Add(new EscalationHistoryEntry
         {
             Change = change, Stage = stage, ManagementTier = tier, ChallengeVersion = challengeVersion, OccurTime = occurTime, Automatic = automatic,

@@ -12,6 +12,9 @@ public sealed partial class ChallengeRaisedHandler(EscalationWriter writer, Esca
 {
     public async Task HandleAsync(ChallengeRaised @event, EventContext context, CancellationToken cancellationToken)
     {
+        // Not a challenge this suite could have raised: nothing to route, never worth a retry.
+        if (!ChallengeEvents.IsChallengeName(@event.Challenge, out _))
+            return;
         if (await writer.OpenAsync(@event, lifecycle, time.GetUtcNow()))
             LogOpened(@event.Challenge);
     }
@@ -40,7 +43,7 @@ public sealed class ChallengeAcknowledgedHandler(EscalationWriter writer, Escala
             EscalationHistory.WasAcknowledged(current.Escalation)
                 ? null
                 : lifecycle.Note(current.Escalation, EscalationHistory.Acknowledged, @event.Version, @event.OccurTime),
-            evenIfOlder: true);
+            evenIfOlder: true, needsDirectory: false);
 }
 
 public sealed class DiscussionRecordedHandler(EscalationWriter writer, EscalationLifecycle lifecycle)
@@ -48,7 +51,7 @@ public sealed class DiscussionRecordedHandler(EscalationWriter writer, Escalatio
 {
     public Task HandleAsync(DiscussionRecorded @event, EventContext context, CancellationToken cancellationToken) =>
         ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) =>
-            lifecycle.Note(current.Escalation, EscalationHistory.DiscussionRecorded, @event.Version, @event.OccurTime));
+            lifecycle.Note(current.Escalation, EscalationHistory.DiscussionRecorded, @event.Version, @event.OccurTime), needsDirectory: false);
 }
 
 /// <summary>Stage 2 review: justified is noted; not justified closes the escalation and cancels its timers.</summary>
@@ -58,7 +61,7 @@ public sealed class ChallengeReviewedHandler(EscalationWriter writer, Escalation
     public Task HandleAsync(ChallengeReviewed @event, EventContext context, CancellationToken cancellationToken) =>
         ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) => @event.Justified
             ? lifecycle.Note(current.Escalation, EscalationHistory.ReviewedJustified, @event.Version, @event.OccurTime)
-            : lifecycle.Close(current.Escalation, EscalationHistory.ClosedNotJustified, @event.Version, @event.OccurTime));
+            : lifecycle.Close(current.Escalation, EscalationHistory.ClosedNotJustified, @event.Version, @event.OccurTime), needsDirectory: false);
 }
 
 public sealed class ChallengeResolvedHandler(EscalationWriter writer, EscalationLifecycle lifecycle)
@@ -66,7 +69,7 @@ public sealed class ChallengeResolvedHandler(EscalationWriter writer, Escalation
 {
     public Task HandleAsync(ChallengeResolved @event, EventContext context, CancellationToken cancellationToken) =>
         ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) =>
-            lifecycle.Close(current.Escalation, EscalationHistory.Resolved, @event.Version, @event.OccurTime));
+            lifecycle.Close(current.Escalation, EscalationHistory.Resolved, @event.Version, @event.OccurTime), needsDirectory: false);
 }
 
 public sealed class ChallengeWithdrawnHandler(EscalationWriter writer, EscalationLifecycle lifecycle)
@@ -74,19 +77,25 @@ public sealed class ChallengeWithdrawnHandler(EscalationWriter writer, Escalatio
 {
     public Task HandleAsync(ChallengeWithdrawn @event, EventContext context, CancellationToken cancellationToken) =>
         ChallengeEvents.ApplyAsync(writer, @event.Challenge, @event.Version, (current, _, _) =>
-            lifecycle.Close(current.Escalation, EscalationHistory.Withdrawn, @event.Version, @event.OccurTime));
+            lifecycle.Close(current.Escalation, EscalationHistory.Withdrawn, @event.Version, @event.OccurTime), needsDirectory: false);
 }
 
 /// <summary>What every challenge event handler shares: the version check and the wait for the raise.</summary>
 internal static class ChallengeEvents
 {
-    public static async Task ApplyAsync(EscalationWriter writer, string challenge, long version,
-        Func<Storage.StoredEscalation, TimescalePolicy, PartnershipDirectory, EscalationChange?> decide, bool evenIfOlder = false)
+    public static bool IsChallengeName(string name, out string challengeId)
     {
         const string prefix = "challenges/";
-        var challengeId = challenge.StartsWith(prefix, StringComparison.Ordinal) ? challenge[prefix.Length..] : "";
+        challengeId = name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : "";
+        return Disputes.ServiceDefaults.Grpc.SortableId.IsValid(challengeId);
+    }
+
+    public static async Task ApplyAsync(EscalationWriter writer, string challenge, long version,
+        Func<Storage.StoredEscalation, TimescalePolicy, PartnershipDirectory, EscalationChange?> decide, bool evenIfOlder = false,
+        bool needsDirectory = true)
+    {
         // Not a challenge this suite could have raised: nothing to route, never worth a retry.
-        if (!Disputes.ServiceDefaults.Grpc.SortableId.IsValid(challengeId))
+        if (!IsChallengeName(challenge, out var challengeId))
             return;
         var stored = await writer.UpdateAsync(challengeId, (current, policy, directory) =>
         {
@@ -97,7 +106,7 @@ internal static class ChallengeEvents
             if (!evenIfOlder && version <= current.Escalation.ChallengeVersion)
                 return null;
             return decide(current, policy, directory);
-        });
+        }, needsDirectory: needsDirectory);
         // The raise opens the escalation; an event overtaking it is delivered again later.
         if (stored is null)
             throw new InvalidOperationException($"The escalation of {challenge} is not open yet; the raised event has not been handled.");
