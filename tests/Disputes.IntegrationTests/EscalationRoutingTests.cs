@@ -105,6 +105,23 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
+    public async Task Events_that_overtake_the_raise_are_applied_once_it_arrives()
+    {
+        var id = EscalationEvents.NewChallengeId();
+        var now = DateTimeOffset.UtcNow;
+        await PublishAsync(EscalationEvents.Escalated(id, 4, Stage.LineManagers, 0, now.AddMinutes(5)));
+        await PublishAsync(EscalationEvents.Acknowledged(id, 2, now.AddMinutes(1)));
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 2, "both wait for the raise");
+
+        await PublishAsync(EscalationEvents.Raised(id, now));
+
+        var escalation = await UntilAsync(id, e => e.Stage == Stage.LineManagers, "the early escalate is applied");
+        Assert.Equal(["raised", "acknowledged", "escalated"], escalation.History.Select(h => h.Change));
+        Assert.Contains("RaisingLineManager:sgt-12", Who(escalation.ResponsibleParties));
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 0, "nothing waits any more");
+    }
+
+    [Fact]
     public async Task A_tier_nobody_holds_is_published_as_a_routing_gap()
     {
         var id = EscalationEvents.NewChallengeId();

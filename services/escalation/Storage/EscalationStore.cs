@@ -34,6 +34,40 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
 
     private static RedisKey TimersOf(string challengeId) => $"{Prefix}timers:of:{challengeId}";
 
+    private static RedisKey EarlyEvents(string challengeId) => $"{Prefix}early:{challengeId}";
+
+    /// <summary>How long an event that overtook its challenge's raise waits for it.</summary>
+    private static readonly TimeSpan EarlyEventRetention = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Keeps an event that arrived before the challenge's raise, only while the escalation is still
+    /// not open (so the raise, opening it, cannot miss it); false when it opened meanwhile.
+    /// </summary>
+    public async Task<bool> ParkAsync(string challengeId, string topic, long version, string eventId, string? traceParent, IMessage @event)
+    {
+        var transaction = redis.GetDatabase().CreateTransaction();
+        transaction.AddCondition(Condition.KeyNotExists(EscalationKey(challengeId)));
+        _ = transaction.HashSetAsync(EarlyEvents(challengeId), $"{version:D19}|{topic}|{eventId}",
+            $"{traceParent}|{Convert.ToBase64String(@event.ToByteArray())}");
+        _ = transaction.KeyExpireAsync(EarlyEvents(challengeId), EarlyEventRetention);
+        return await transaction.ExecuteAsync();
+    }
+
+    /// <summary>The events that overtook the raise, oldest version first: (field, topic, event id, traceparent, payload).</summary>
+    public async Task<IReadOnlyList<(string Field, string Topic, string EventId, string? TraceParent, byte[] Payload)>> ParkedAsync(string challengeId)
+    {
+        var entries = await redis.GetDatabase().HashGetAllAsync(EarlyEvents(challengeId));
+        return entries.OrderBy(e => e.Name.ToString(), StringComparer.Ordinal).Select(e =>
+        {
+            var field = e.Name.ToString().Split('|');
+            var value = e.Value.ToString();
+            var bar = value.IndexOf('|');
+            return (e.Name.ToString(), field[1], field[2], bar > 0 ? value[..bar] : null, Convert.FromBase64String(value[(bar + 1)..]));
+        }).ToArray();
+    }
+
+    public Task UnparkAsync(string challengeId, string field) => redis.GetDatabase().HashDeleteAsync(EarlyEvents(challengeId), field);
+
     /// <summary>Stores a new escalation unless one is already stored for the challenge.</summary>
     public async Task<bool> OpenAsync(string challengeId, ChallengeRaised facts, V1.Escalation escalation,
         IReadOnlyList<EscalationTimer> timers, IEnumerable<EventEnvelope> events)
