@@ -137,6 +137,33 @@ public sealed class EscalationDirectoryTests(RedisServerFixture redis) : IAsyncL
     }
 
     [Fact]
+    public async Task A_management_chain_cannot_become_a_cycle_and_a_retired_agency_takes_no_one_new()
+    {
+        await Client.CreateAgencyAsync(new CreateAgencyRequest { AgencyId = "police", Agency = new Agency { DisplayName = "Police", Kind = AgencyKind.Police } }, _host.Partnership);
+        var top = await Client.CreateProfessionalAsync(new CreateProfessionalRequest { Parent = "agencies/police", ProfessionalId = "supt-3", Professional = Person("Supt", tier: 3) }, _host.Partnership);
+        await Client.CreateProfessionalAsync(new CreateProfessionalRequest { Parent = "agencies/police", ProfessionalId = "insp-21", Professional = Person("Insp", top.Name, 2) }, _host.Partnership);
+
+        var cycle = top.Clone();
+        cycle.LineManager = "agencies/police/professionals/insp-21";
+        var refused = await FailsAsync(() => Client.UpdateProfessionalAsync(new UpdateProfessionalRequest
+        {
+            Professional = cycle, UpdateMask = new FieldMask { Paths = { "line_manager" } },
+        }, _host.Partnership).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal("MANAGEMENT_CHAIN_CYCLE", refused.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations[0].Type);
+
+        var agency = await Client.GetAgencyAsync(new GetAgencyRequest { Name = "agencies/police" }, _host.Partnership);
+        var retired = await Client.RetireAgencyAsync(new RetireAgencyRequest { Name = agency.Name, Etag = agency.Etag }, _host.Partnership);
+        Assert.NotNull(retired.RetireTime);
+        var closed = await FailsAsync(() => Client.CreateProfessionalAsync(new CreateProfessionalRequest
+        {
+            Parent = "agencies/police", ProfessionalId = "pc-9", Professional = Person("PC"),
+        }, _host.Partnership).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, closed.StatusCode);
+        Assert.Empty((await Client.ListAgenciesAsync(new ListAgenciesRequest(), _host.Partnership)).Agencies);
+    }
+
+    [Fact]
     public async Task Lists_page_with_tokens()
     {
         foreach (var id in new[] { "a-agency", "b-agency", "c-agency" })
