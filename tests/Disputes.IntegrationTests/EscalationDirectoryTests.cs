@@ -190,6 +190,30 @@ public sealed class EscalationDirectoryTests(RedisServerFixture redis) : IAsyncL
     }
 
     [Fact]
+    public async Task A_bad_entry_in_a_directory_file_is_skipped_and_the_rest_loaded()
+    {
+        const string yaml = """
+            agencies:
+              - { id: "Not An Id", displayName: Bad, kind: police }
+              - id: health
+                displayName: Health
+                kind: health
+                professionals:
+                  - { id: hv-5, displayName: HV, roles: [practitioner], lineManager: sn-1 }
+                  - { id: sn-1, displayName: Nurse, roles: [line_manager, admin], managementTier: 1 }
+                  - { id: sw-9, displayName: Orphan, roles: [practitioner], lineManager: nobody }
+                  - { id: dsl-1, displayName: Lead, roles: [safeguarding_lead], managementTier: 1 }
+            """;
+
+        var created = await _host.Get<Disputes.Escalation.Directory.DirectoryLoader>().LoadAsync(yaml);
+
+        // The agency and the lead; the nurse has an unknown role, so the visitor waiting for them and the orphan are skipped too.
+        Assert.Equal(2, created);
+        var listed = await Client.ListProfessionalsAsync(new ListProfessionalsRequest { Parent = "agencies/health" }, _host.Partnership);
+        Assert.Equal(["agencies/health/professionals/dsl-1"], listed.Professionals.Select(p => p.Name));
+    }
+
+    [Fact]
     public async Task Timescale_policies_are_versioned_and_a_new_version_leaves_the_old_ones()
     {
         await Eventually.HoldsAsync(async () => (await Client.ListTimescalePolicyVersionsAsync(

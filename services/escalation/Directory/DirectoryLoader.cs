@@ -2,6 +2,8 @@ using Disputes.Escalation.Application;
 using Disputes.Escalation.Storage;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using YamlDotNet.Core;
 
 namespace Disputes.Escalation.Directory;
 
@@ -28,10 +30,17 @@ public sealed partial class DirectoryLoader(
                     await LoadAsync(await File.ReadAllTextAsync(options.Value.DirectoryFile, stoppingToken));
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && ex is not FileNotFoundException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
+                // Redis not reachable yet: the service starts anyway and loads when it is.
                 LogLoadFailed(ex, attempt);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 30)), time, stoppingToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or YamlException)
+            {
+                // A file that cannot be read is the operator's to fix; the service runs with the directory it has.
+                LogFileUnreadable(ex, options.Value.DirectoryFile);
+                return;
             }
         }
     }
@@ -43,8 +52,15 @@ public sealed partial class DirectoryLoader(
         var created = 0;
         foreach (var agency in file.Agencies)
         {
-            if ((await commands.CreateAgencyAsync(agency.Id, DirectoryFile.AgencyOf(agency))).Created)
-                created++;
+            try
+            {
+                if ((await commands.CreateAgencyAsync(agency.Id, DirectoryFile.AgencyOf(agency))).Created)
+                    created++;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+            {
+                LogEntryRejected(agency.Id, ex.Status.Detail);
+            }
         }
         // Line managers first: repeat while a pass creates someone whose manager is now there.
         var pending = file.Agencies.SelectMany(a => a.Professionals.Select(p => (Agency: a.Id, Professional: p))).ToList();
@@ -64,9 +80,18 @@ public sealed partial class DirectoryLoader(
                     waiting.Add((agencyId, entry));
                     last = ex;
                 }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound)
+                {
+                    // One bad entry is reported and skipped; the rest of the file is loaded.
+                    LogEntryRejected($"{agencyId}/{entry.Id}", ex.Status.Detail);
+                }
             }
             if (waiting.Count == pending.Count)
-                throw new InvalidOperationException($"The directory file names line managers that are not in it: {last?.Status.Detail}");
+            {
+                foreach (var (agencyId, entry) in waiting)
+                    LogEntryRejected($"{agencyId}/{entry.Id}", last?.Status.Detail ?? "its line manager is not in the directory");
+                break;
+            }
             pending = waiting;
         }
         LogLoaded(options.Value.DirectoryFile, created);
@@ -75,6 +100,12 @@ public sealed partial class DirectoryLoader(
 
     [LoggerMessage(LogLevel.Information, "Directory file {File} loaded: {Created} entries created")]
     private partial void LogLoaded(string file, int created);
+
+    [LoggerMessage(LogLevel.Error, "Directory entry {Entry} of the directory file was not loaded: {Reason}")]
+    private partial void LogEntryRejected(string entry, string reason);
+
+    [LoggerMessage(LogLevel.Error, "The directory file {File} cannot be read; nothing was loaded from it")]
+    private partial void LogFileUnreadable(Exception exception, string file);
 
     [LoggerMessage(LogLevel.Warning, "Loading the directory failed (attempt {Attempt}); retrying")]
     private partial void LogLoadFailed(Exception exception, int attempt);

@@ -28,11 +28,12 @@ public sealed partial class TimerPoller(
         {
             try
             {
-                var fired = await FireDueAsync(stoppingToken);
+                var (taken, failed) = await FireDueAsync(stoppingToken);
                 failures = 0;
-                if (fired >= options.Value.TimerBatchSize)
+                if (failed == 0 && taken >= options.Value.TimerBatchSize)
                     continue;
-                await WaitForNextAsync(stoppingToken);
+                // A timer that failed stays due: wait the poll interval rather than spin on it.
+                await WaitForNextAsync(stoppingToken, atLeastPollInterval: failed > 0);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -47,10 +48,11 @@ public sealed partial class TimerPoller(
         }
     }
 
-    /// <summary>Fires the timers due now; returns how many were taken.</summary>
-    public async Task<int> FireDueAsync(CancellationToken cancellationToken)
+    /// <summary>Fires the timers due now; returns how many were taken and how many of those failed.</summary>
+    public async Task<(int Taken, int Failed)> FireDueAsync(CancellationToken cancellationToken)
     {
         var due = await store.DueTimersAsync(time.GetUtcNow(), options.Value.TimerBatchSize);
+        var failed = 0;
         foreach (var (timerId, score) in due)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -61,10 +63,11 @@ public sealed partial class TimerPoller(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One bad timer never stops the others; it stays set and is tried again next round.
+                failed++;
                 LogFireFailed(ex, timerId);
             }
         }
-        return due.Count;
+        return (due.Count, failed);
     }
 
     private async Task FireAsync(string timerId, double score)
@@ -84,10 +87,10 @@ public sealed partial class TimerPoller(
             LogDiscarded(timerId);
     }
 
-    private async Task WaitForNextAsync(CancellationToken stoppingToken)
+    private async Task WaitForNextAsync(CancellationToken stoppingToken, bool atLeastPollInterval)
     {
         var now = time.GetUtcNow();
-        var next = await store.NextFireTimeAsync();
+        var next = atLeastPollInterval ? null : await store.NextFireTimeAsync();
         var wait = options.Value.TimerPollInterval;
         if (next is { } at && at - now < wait)
             wait = at - now;
