@@ -49,6 +49,12 @@ public sealed class EscalationTimerTests(RedisServerFixture redis) : IAsyncLifet
 
         // Down for ten days: every stage 1 timer is past due when the service starts again.
         clock.Advance(TimeSpan.FromDays(10));
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Disputes.Escalation.Timers.TimerPoller.ActivitySourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
         await using var after = await EscalationTestHost.StartAsync(redis, clock);
 
         await Eventually.HoldsAsync(async () => (await TimersOfAsync(id)).Length == 0, "every due timer has fired");
@@ -56,6 +62,9 @@ public sealed class EscalationTimerTests(RedisServerFixture redis) : IAsyncLifet
         Assert.Equal(["acknowledgement", "stage"], missed.Select(m => m.Event.Timescale).Order());
         Assert.All(missed, m => Assert.Equal(RaisedAt.AddDays(10), m.Event.OccurTime.ToDateTimeOffset()));
         Assert.All(missed, m => Assert.Equal(EscalationTimers.EventIdOf(m.Event.TimerId), m.Envelope.Id));
+        // Each firing is a span of its own, and its event carries that trace.
+        Assert.All(missed, m => Assert.False(string.IsNullOrEmpty(m.Envelope.TraceParent)));
+        Assert.Equal(2, missed.Select(m => m.Envelope.TraceParent).Distinct().Count());
         var acknowledgement = missed.Single(m => m.Event.Timescale == "acknowledgement").Event;
         Assert.Equal(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero), acknowledgement.DueTime.ToDateTimeOffset());
         var alerted = Assert.Single(acknowledgement.NextTier);

@@ -1,6 +1,8 @@
 using Disputes.Escalation.Application;
 using Disputes.Escalation.Domain;
 using Disputes.Escalation.Storage;
+using System.Diagnostics;
+using Disputes.EventBus;
 using Microsoft.Extensions.Options;
 
 namespace Disputes.Escalation.Timers;
@@ -21,6 +23,10 @@ public sealed partial class TimerPoller(
     TimeProvider time,
     ILogger<TimerPoller> logger) : BackgroundService
 {
+    public const string ActivitySourceName = "Disputes.Escalation";
+
+    private static readonly ActivitySource Source = new(ActivitySourceName);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
@@ -73,6 +79,10 @@ public sealed partial class TimerPoller(
     private async Task FireAsync(string timerId, double score)
     {
         var challengeId = EscalationTimers.ChallengeIdOfTimer(timerId);
+        // A span per firing, tagged with the dispute: the events it publishes carry its trace.
+        using var activity = Source.StartActivity("fire timer", ActivityKind.Internal);
+        activity?.SetTag(EventBusTelemetry.DisputeIdTag, challengeId);
+        activity?.SetTag("disputes.timer.id", timerId);
         EscalationTimer? firing = null;
         var stored = await writer.UpdateAsync(challengeId, (current, policy, directory) =>
         {
