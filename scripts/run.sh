@@ -62,6 +62,8 @@ echo $! > "$pids/redis.pid"
 
 export ConnectionStrings__redis="127.0.0.1:$redis_port"
 export Auth__SigningKey="$(cat "$run/dev-signing-key")"
+# The demo partnership directory (fictional agencies and people); loading it again changes nothing.
+export Escalation__DirectoryFile="$root/deploy/directory/demo-partnership.yaml"
 for app in "${apps[@]}"; do
   read -r name dir assembly _ <<<"$app"
   out="$root/$dir/bin/$configuration/net10.0"

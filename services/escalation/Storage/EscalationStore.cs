@@ -1,41 +1,195 @@
+using Disputes.Escalation.Domain;
+using Disputes.EventBus;
+using Disputes.EventBus.Redis;
+using Disputes.V1.Events;
 using Google.Protobuf;
 using StackExchange.Redis;
 
 namespace Disputes.Escalation.Storage;
 
+/// <summary>An escalation as stored, with the bytes read (the condition of the next write).</summary>
+public sealed record StoredEscalation(V1.Escalation Escalation, ChallengeRaised Facts, byte[] Stored);
+
 /// <summary>
 /// Escalations under the <c>escalation:</c> prefix, and the durable timers: one sorted set
-/// scored by due time, so a timer survives restarts and any replica can fire it.
+/// scored by fire time, so a timer survives restarts and any replica can fire it. Every change
+/// is written in one transaction with its timers, its list indexes and its events (the outbox),
+/// and only if the escalation is still as read.
 /// </summary>
-public sealed class EscalationStore(IConnectionMultiplexer redis)
+public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox outbox)
 {
     private const string Prefix = "escalation:";
 
     public static RedisKey Timers => Prefix + "timers";
 
+    /// <summary>Open escalations by stage due time, for "due soon".</summary>
+    public static RedisKey DueIndex => Prefix + "index:due";
+
+    /// <summary>Overdue escalations by stage due time.</summary>
+    public static RedisKey OverdueIndex => Prefix + "index:overdue";
+
     private static RedisKey EscalationKey(string challengeId) => $"{Prefix}escalations:{challengeId}";
 
-    /// <summary>Stores the escalation and its timers unless one is already stored for the challenge.</summary>
-    public async Task<bool> OpenAsync(string challengeId, V1.Escalation escalation)
+    private static RedisKey FactsKey(string challengeId) => $"{Prefix}facts:{challengeId}";
+
+    private static RedisKey TimersOf(string challengeId) => $"{Prefix}timers:of:{challengeId}";
+
+    private static RedisKey EarlyEvents(string challengeId) => $"{Prefix}early:{challengeId}";
+
+    /// <summary>How long an event that overtook its challenge's raise waits for it.</summary>
+    private static readonly TimeSpan EarlyEventRetention = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Keeps an event that arrived before the challenge's raise, only while the escalation is still
+    /// not open (so the raise, opening it, cannot miss it); false when it opened meanwhile.
+    /// </summary>
+    public async Task<bool> ParkAsync(string challengeId, string topic, long version, string eventId, string? traceParent, IMessage @event)
     {
         var transaction = redis.GetDatabase().CreateTransaction();
         transaction.AddCondition(Condition.KeyNotExists(EscalationKey(challengeId)));
-        _ = transaction.StringSetAsync(EscalationKey(challengeId), escalation.ToByteArray());
-        AddTimer(transaction, challengeId, "acknowledgement", escalation.AcknowledgementDueTime);
-        AddTimer(transaction, challengeId, "stage", escalation.StageDueTime);
-        AddTimer(transaction, challengeId, "overall", escalation.OverallDueTime);
+        _ = transaction.HashSetAsync(EarlyEvents(challengeId), $"{version:D19}|{topic}|{eventId}",
+            $"{traceParent}|{Convert.ToBase64String(@event.ToByteArray())}");
+        _ = transaction.KeyExpireAsync(EarlyEvents(challengeId), EarlyEventRetention);
         return await transaction.ExecuteAsync();
     }
 
-    public async Task<V1.Escalation?> GetAsync(string challengeId)
+    /// <summary>The events that overtook the raise, oldest version first: (field, topic, event id, traceparent, payload).</summary>
+    public async Task<IReadOnlyList<(string Field, string Topic, string EventId, string? TraceParent, byte[] Payload)>> ParkedAsync(string challengeId)
     {
-        var value = await redis.GetDatabase().StringGetAsync(EscalationKey(challengeId));
-        return value.IsNull ? null : V1.Escalation.Parser.ParseFrom((byte[])value!);
+        var entries = await redis.GetDatabase().HashGetAllAsync(EarlyEvents(challengeId));
+        return entries.OrderBy(e => e.Name.ToString(), StringComparer.Ordinal).Select(e =>
+        {
+            var field = e.Name.ToString().Split('|');
+            var value = e.Value.ToString();
+            var bar = value.IndexOf('|');
+            return (e.Name.ToString(), field[1], field[2], bar > 0 ? value[..bar] : null, Convert.FromBase64String(value[(bar + 1)..]));
+        }).ToArray();
     }
 
-    private static void AddTimer(ITransaction transaction, string challengeId, string timescale, Google.Protobuf.WellKnownTypes.Timestamp? due)
+    public Task UnparkAsync(string challengeId, string field) => redis.GetDatabase().HashDeleteAsync(EarlyEvents(challengeId), field);
+
+    /// <summary>Stores a new escalation unless one is already stored for the challenge.</summary>
+    public async Task<bool> OpenAsync(string challengeId, ChallengeRaised facts, V1.Escalation escalation,
+        IReadOnlyList<EscalationTimer> timers, IEnumerable<EventEnvelope> events)
     {
-        if (due is not null)
-            _ = transaction.SortedSetAddAsync(Timers, $"{challengeId}|{timescale}", due.ToDateTimeOffset().ToUnixTimeMilliseconds());
+        var transaction = redis.GetDatabase().CreateTransaction();
+        transaction.AddCondition(Condition.KeyNotExists(EscalationKey(challengeId)));
+        _ = transaction.StringSetAsync(FactsKey(challengeId), facts.ToByteArray());
+        Write(transaction, challengeId, null, escalation, timers, events);
+        return await transaction.ExecuteAsync();
+    }
+
+    public async Task<StoredEscalation?> GetAsync(string challengeId)
+    {
+        var values = await redis.GetDatabase().StringGetAsync([EscalationKey(challengeId), FactsKey(challengeId)]);
+        return values[0].IsNull || values[1].IsNull
+            ? null
+            : new StoredEscalation(V1.Escalation.Parser.ParseFrom((byte[])values[0]!), ChallengeRaised.Parser.ParseFrom((byte[])values[1]!), (byte[])values[0]!);
+    }
+
+    public async Task<IReadOnlyList<StoredEscalation?>> GetManyAsync(IReadOnlyList<string> challengeIds)
+    {
+        if (challengeIds.Count == 0)
+            return [];
+        var keys = challengeIds.SelectMany(id => new[] { EscalationKey(id), FactsKey(id) }).ToArray();
+        var values = await redis.GetDatabase().StringGetAsync(keys);
+        return challengeIds.Select((_, i) => values[2 * i].IsNull || values[2 * i + 1].IsNull
+            ? null
+            : new StoredEscalation(V1.Escalation.Parser.ParseFrom((byte[])values[2 * i]!), ChallengeRaised.Parser.ParseFrom((byte[])values[2 * i + 1]!), (byte[])values[2 * i]!)).ToArray();
+    }
+
+    /// <summary>
+    /// Replaces the escalation and its timers if it is still <paramref name="previous"/> (and, for a
+    /// firing, if the fired timer is still set: the claim that makes a timer fire once across replicas).
+    /// </summary>
+    public async Task<bool> SaveAsync(string challengeId, StoredEscalation previous, V1.Escalation escalation,
+        IReadOnlyList<EscalationTimer> timers, IEnumerable<EventEnvelope> events, (string TimerId, double Score)? claim = null)
+    {
+        var transaction = redis.GetDatabase().CreateTransaction();
+        transaction.AddCondition(Condition.StringEqual(EscalationKey(challengeId), previous.Stored));
+        if (claim is { } fired)
+        {
+            transaction.AddCondition(Condition.SortedSetEqual(Timers, fired.TimerId, fired.Score));
+            _ = transaction.SortedSetRemoveAsync(Timers, fired.TimerId);
+        }
+        Write(transaction, challengeId, previous.Escalation, escalation, timers, events);
+        return await transaction.ExecuteAsync();
+    }
+
+    /// <summary>The ids of the challenge's timers now set.</summary>
+    public async Task<IReadOnlyList<string>> TimerIdsAsync(string challengeId) =>
+        (await redis.GetDatabase().SetMembersAsync(TimersOf(challengeId))).Select(v => v.ToString()).ToArray();
+
+    public async Task<double?> TimerScoreAsync(string timerId) => await redis.GetDatabase().SortedSetScoreAsync(Timers, timerId);
+
+    /// <summary>Timers due by <paramref name="now"/>, soonest first.</summary>
+    public async Task<IReadOnlyList<(string TimerId, double Score)>> DueTimersAsync(DateTimeOffset now, int take)
+    {
+        var entries = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(Timers, double.NegativeInfinity,
+            now.ToUnixTimeMilliseconds(), take: take);
+        return entries.Select(e => (e.Element.ToString(), e.Score)).ToArray();
+    }
+
+    /// <summary>When the soonest timer fires, if any is set.</summary>
+    public async Task<DateTimeOffset?> NextFireTimeAsync()
+    {
+        var entries = await redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(Timers, 0, 0);
+        return entries.Length == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)entries[0].Score);
+    }
+
+    /// <summary>Removes a timer that no longer applies (its escalation moved or closed), if still set as read.</summary>
+    public async Task<bool> DiscardTimerAsync(string timerId, double score)
+    {
+        var transaction = redis.GetDatabase().CreateTransaction();
+        transaction.AddCondition(Condition.SortedSetEqual(Timers, timerId, score));
+        _ = transaction.SortedSetRemoveAsync(Timers, timerId);
+        _ = transaction.SetRemoveAsync(TimersOf(EscalationTimers.ChallengeIdOfTimer(timerId)), timerId);
+        return await transaction.ExecuteAsync();
+    }
+
+    /// <summary>Members of a list index, in due-time order, after <paramref name="after"/>, up to <paramref name="before"/>.</summary>
+    public Task<IReadOnlyList<string>> PageIndexAsync(RedisKey index, string? after, string? before, int take, bool inclusiveStart = false) =>
+        LexPages.RangeAsync(redis.GetDatabase(), index, after, before, take, inclusiveStart);
+
+    /// <summary>An index member: the stage due time (sortable) and the challenge id.</summary>
+    public static string IndexMember(V1.Escalation escalation) =>
+        $"{IndexPosition(escalation.StageDueTime?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch)}|{EscalationTimers.ChallengeIdOf(escalation)}";
+
+    public static string IndexPosition(DateTimeOffset time) => time.ToUnixTimeMilliseconds().ToString("D15");
+
+    public static string ChallengeIdOfMember(string member) => member[(member.IndexOf('|') + 1)..];
+
+    private void Write(ITransaction transaction, string challengeId, V1.Escalation? previous, V1.Escalation escalation,
+        IReadOnlyList<EscalationTimer> timers, IEnumerable<EventEnvelope> events)
+    {
+        _ = transaction.StringSetAsync(EscalationKey(challengeId), escalation.ToByteArray());
+
+        // The challenge's timers are replaced as a whole: cancelled, moved or kept.
+        var timerSet = TimersOf(challengeId);
+        _ = transaction.ScriptEvaluateAsync(
+            "for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('ZREM', KEYS[1], id) end redis.call('DEL', KEYS[2]) return 0",
+            [Timers, timerSet]);
+        foreach (var timer in timers)
+        {
+            _ = transaction.SortedSetAddAsync(Timers, timer.Id, timer.FireTime.ToUnixTimeMilliseconds());
+            _ = transaction.SetAddAsync(timerSet, timer.Id);
+        }
+
+        if (previous is not null)
+        {
+            var old = IndexMember(previous);
+            _ = transaction.SortedSetRemoveAsync(DueIndex, old);
+            _ = transaction.SortedSetRemoveAsync(OverdueIndex, old);
+        }
+        if (escalation.CloseTime is null)
+        {
+            var member = IndexMember(escalation);
+            _ = transaction.SortedSetAddAsync(DueIndex, member, 0);
+            if (escalation.Overdue)
+                _ = transaction.SortedSetAddAsync(OverdueIndex, member, 0);
+        }
+
+        foreach (var envelope in events)
+            outbox.Add(transaction, envelope);
     }
 }
