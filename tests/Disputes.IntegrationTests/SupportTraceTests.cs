@@ -104,7 +104,7 @@ public sealed class SupportTraceTests(RedisServerFixture redis) : IAsyncLifetime
                     ChangeTime = Timestamp.FromDateTimeOffset(t0.AddHours(2)), TraceId = "aaaa0000000000000000000000000003" },
             },
         };
-        var escalation = new Escalation
+        var escalation = new Disputes.V1.Escalation
         {
             Stage = Stage.LineManagers,
             Policy = "timescalePolicies/default@1",
