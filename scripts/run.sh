@@ -62,6 +62,8 @@ echo $! > "$pids/redis.pid"
 
 export ConnectionStrings__redis="127.0.0.1:$redis_port"
 export Auth__SigningKey="$(cat "$run/dev-signing-key")"
+# The development signing key is refused outside the Development environment.
+export ASPNETCORE_ENVIRONMENT=Development
 for app in "${apps[@]}"; do
   read -r name dir assembly _ <<<"$app"
   out="$root/$dir/bin/$configuration/net10.0"

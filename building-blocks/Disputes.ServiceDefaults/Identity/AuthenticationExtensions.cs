@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.Tokens;
+using Microsoft.Extensions.Hosting;
 
 namespace Disputes.ServiceDefaults.Identity;
 
@@ -16,24 +16,22 @@ public static class AuthenticationExtensions
     public static WebApplicationBuilder AddDisputesAuthentication(this WebApplicationBuilder builder)
     {
         var auth = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
-        if (auth.Authority.Length == 0 && auth.SigningKey.Length == 0)
-            throw new InvalidOperationException("Set Auth:Authority (the identity provider) or, for development, Auth:SigningKey.");
+        RefuseUnsafeConfiguration(auth, builder.Environment);
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(options =>
             {
                 options.MapInboundClaims = false;
                 options.Audience = auth.Audience;
-                options.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = auth.Issuer,
-                    ValidAudience = auth.Audience,
-                    NameClaimType = DisputeClaims.Subject,
-                    RoleClaimType = DisputeClaims.Roles,
-                    ClockSkew = TimeSpan.FromSeconds(30),
-                };
+                options.TokenValidationParameters = TokenValidation.ParametersFor(auth);
                 options.Events = new JwtBearerEvents
                 {
+                    OnTokenValidated = context =>
+                    {
+                        if (TokenValidation.Refusal(context.Principal!) is { } refusal)
+                            context.Fail(refusal);
+                        return Task.CompletedTask;
+                    },
                     OnChallenge = context =>
                     {
                         if (!GrpcHttpResponses.IsGrpc(context.Request))
@@ -48,11 +46,34 @@ public static class AuthenticationExtensions
                 };
                 if (auth.Authority.Length > 0)
                     options.Authority = auth.Authority;
-                else
-                    options.TokenValidationParameters.IssuerSigningKey = DevelopmentTokens.KeyFrom(auth.SigningKey);
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(CallerPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(DisputeClaims.Agency));
         return builder;
+    }
+
+    /// <summary>
+    /// Exactly one source of signing keys, and never the development key outside Development:
+    /// a deployment that forgot its identity provider must not start, rather than accept tokens
+    /// anyone holding that key can mint.
+    /// </summary>
+    public static void RefuseUnsafeConfiguration(AuthOptions auth, IHostEnvironment environment)
+    {
+        if (auth.Authority.Length == 0 && auth.SigningKey.Length == 0)
+            throw new InvalidOperationException("Set Auth:Authority (the identity provider) or, for development, Auth:SigningKey.");
+        if (auth.Authority.Length > 0 && auth.SigningKey.Length > 0)
+            throw new InvalidOperationException("Set either Auth:Authority or Auth:SigningKey, not both.");
+        if (auth.SigningKey.Length > 0 && !environment.IsDevelopment())
+            throw new InvalidOperationException(
+                $"Auth:SigningKey (the development signing key) is set in the '{environment.EnvironmentName}' environment. " +
+                "It is accepted only with ASPNETCORE_ENVIRONMENT=Development; elsewhere set Auth:Authority to the identity provider.");
+        if (auth.SigningKey.Length > 0 && !IsKeyOfAtLeast256Bits(auth.SigningKey))
+            throw new InvalidOperationException("Auth:SigningKey must be base64 of at least 32 random bytes.");
+    }
+
+    private static bool IsKeyOfAtLeast256Bits(string base64)
+    {
+        var bytes = new byte[base64.Length];
+        return Convert.TryFromBase64String(base64, bytes, out var written) && written >= 32;
     }
 }
