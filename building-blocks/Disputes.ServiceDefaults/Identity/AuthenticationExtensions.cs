@@ -1,7 +1,7 @@
-using Disputes.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,15 +34,13 @@ public static class AuthenticationExtensions
                     },
                     OnChallenge = context =>
                     {
-                        if (!GrpcHttpResponses.IsGrpc(context.Request))
-                            return Task.CompletedTask;
                         context.HandleResponse();
+                        context.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
                         var reason = context.AuthenticateFailure is null ? "A bearer token is required." : "The bearer token is not valid.";
-                        return GrpcHttpResponses.WriteStatusAsync(context.Response, StatusCode.Unauthenticated, reason);
+                        return RefusalResponses.WriteAsync(context.HttpContext, StatusCode.Unauthenticated, StatusCodes.Status401Unauthorized, reason);
                     },
-                    OnForbidden = context => GrpcHttpResponses.IsGrpc(context.Request)
-                        ? GrpcHttpResponses.WriteStatusAsync(context.Response, StatusCode.PermissionDenied, "The token does not name the caller's agency.")
-                        : Task.CompletedTask,
+                    OnForbidden = context => RefusalResponses.WriteAsync(context.HttpContext, StatusCode.PermissionDenied,
+                        StatusCodes.Status403Forbidden, "The token does not name the caller's agency."),
                 };
                 if (auth.Authority.Length > 0)
                     options.Authority = auth.Authority;
