@@ -60,10 +60,10 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --appendonly yes --dir "$run/
   >"$run/logs/redis.log" 2>&1 &
 echo $! > "$pids/redis.pid"
 
-export ConnectionStrings__redis="127.0.0.1:$redis_port"
-export Auth__SigningKey="$(cat "$run/dev-signing-key")"
 # The development signing key is refused outside the Development environment.
 export ASPNETCORE_ENVIRONMENT=Development
+export ConnectionStrings__redis="127.0.0.1:$redis_port"
+export Auth__SigningKey="$(cat "$run/dev-signing-key")"
 for app in "${apps[@]}"; do
   read -r name dir assembly _ <<<"$app"
   out="$root/$dir/bin/$configuration/net10.0"

@@ -128,6 +128,8 @@ public sealed class LimitTests(SuiteFixture suite)
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            // As a well-behaved client sending a large body does: the refusal comes before the body is sent.
+            http.DefaultRequestHeaders.ExpectContinue = true;
             using var response = await http.PostAsync("/v1/challenges", new StringContent(body, Encoding.UTF8, "application/json"));
             Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{(port == suite.GatewayHttpPort ? "gateway" : "challenge")}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
@@ -135,6 +137,7 @@ public sealed class LimitTests(SuiteFixture suite)
         // Without a length up front (chunked), the gateway still answers 413 with a JSON status.
         using var chunked = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{suite.GatewayHttpPort}") };
         chunked.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        chunked.DefaultRequestHeaders.ExpectContinue = true;
         var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var streamed = new HttpRequestMessage(HttpMethod.Post, "/v1/challenges") { Content = content };

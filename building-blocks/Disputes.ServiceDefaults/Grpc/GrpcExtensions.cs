@@ -63,7 +63,8 @@ public static class GrpcExtensions
     /// <summary>Maps the service's API for authenticated callers naming an agency, and the gRPC health service.</summary>
     public static IEndpointRouteBuilder MapDisputesGrpcService<TService>(this IEndpointRouteBuilder endpoints) where TService : class
     {
-        endpoints.MapGrpcService<TService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
+        endpoints.MapGrpcService<TService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy)
+            .Add(UnreadableMessages.Refuse);
         endpoints.MapGrpcHealthChecksService();
         return endpoints;
     }
