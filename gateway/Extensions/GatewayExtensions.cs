@@ -31,7 +31,10 @@ public static class GatewayExtensions
         var trusted = builder.Configuration.GetSection("Gateway:ForwardedHeaders").Get<TrustedProxies>() ?? new TrustedProxies();
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // With no proxy listed the middleware would believe everyone, so then it reads no header at all.
+            options.ForwardedHeaders = trusted.KnownProxies.Length + trusted.KnownNetworks.Length > 0
+                ? ForwardedHeaders.XForwardedFor
+                : ForwardedHeaders.None;
             // The framework trusts loopback by default; only configuration says who the ingress is.
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
