@@ -13,10 +13,11 @@ public static class GatewayExtensions
     /// <summary>The rate limiter policy named by every route in the ReverseProxy section.</summary>
     public const string PerCallerPolicy = "per-caller";
 
-    /// <summary>Routes and clusters come from the ReverseProxy configuration section.</summary>
+    /// <summary>Routes and clusters come from the ReverseProxy configuration section; every route is guarded.</summary>
     public static WebApplicationBuilder AddDisputesReverseProxy(this WebApplicationBuilder builder)
     {
-        builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddConfigFilter<EveryRouteIsGuarded>();
         builder.LimitRequestBodies();
         return builder;
     }
