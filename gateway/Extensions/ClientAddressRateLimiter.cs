@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Disputes.ServiceDefaults.Identity;
 using Grpc.Core;
@@ -27,5 +29,22 @@ public sealed class ClientAddressRateLimiter(RequestDelegate next, PartitionedRa
 
     public static PartitionedRateLimiter<HttpContext> Create(RateLimitOptions limits) =>
         PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetTokenBucketLimiter(
-            context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => limits.ToTokenBucket()));
+            BucketOf(context.Connection.RemoteIpAddress), _ => limits.ToTokenBucket()));
+
+    /// <summary>
+    /// An IPv4 address, or the /64 an IPv6 address is in: one host is given a whole /64, so
+    /// counting its addresses one by one would hand it millions of buckets.
+    /// </summary>
+    public static string BucketOf(IPAddress? address)
+    {
+        if (address is null)
+            return "unknown";
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+            return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
 }

@@ -10,8 +10,8 @@ namespace Disputes.Gateway.Extensions;
 /// <summary>
 /// Refuses a message over the limit before anything is forwarded: RESOURCE_EXHAUSTED for gRPC,
 /// 413 for REST. The proxy lifts Kestrel's body limit for gRPC (it streams), so the gateway reads
-/// the 5-byte prefix of the first message itself, consuming nothing; the services apply the same
-/// limit to every message of a stream. A REST body is held to Kestrel's limit (see
+/// the 5-byte prefix of the first message itself, consuming nothing (every RPC's client sends its
+/// request first); the services apply the same limit to every message of a stream. A REST body is held to Kestrel's limit (see
 /// GrpcExtensions.LimitRequestBodies); one that runs over it while being forwarded is answered
 /// 413 here, which the proxy would otherwise report as a bare 400.
 /// </summary>
