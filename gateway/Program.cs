@@ -4,14 +4,13 @@ using Disputes.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddPerCallerRateLimits();
+builder.AddTrustedForwardedHeaders();
+builder.AddRateLimits();
 builder.AddDisputesReverseProxy();
 
 var app = builder.Build();
 
-app.UseAuthentication();
-app.UseAuthorization();
-app.UseRateLimiter();
+app.UseGatewayPipeline();
 
 app.MapDefaultEndpoints();
 app.MapReverseProxy();

@@ -60,6 +60,8 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --appendonly yes --dir "$run/
   >"$run/logs/redis.log" 2>&1 &
 echo $! > "$pids/redis.pid"
 
+# The development signing key is refused outside the Development environment.
+export ASPNETCORE_ENVIRONMENT=Development
 export ConnectionStrings__redis="127.0.0.1:$redis_port"
 export Auth__SigningKey="$(cat "$run/dev-signing-key")"
 # The demo partnership directory (fictional agencies and people); loading it again changes nothing.

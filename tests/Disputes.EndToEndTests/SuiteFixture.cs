@@ -54,6 +54,8 @@ public sealed class SuiteFixture : IAsyncLifetime
                 ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{_ports[name].Http}",
                 ["ConnectionStrings__redis"] = $"127.0.0.1:{redisPort}",
                 ["Auth__SigningKey"] = Auth.SigningKey,
+                // The development signing key is refused outside Development.
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["EventBus__PollInterval"] = "00:00:00.020",
             };
             if (name == "gateway")
@@ -61,6 +63,10 @@ public sealed class SuiteFixture : IAsyncLifetime
                 // Low enough for a test to reach, high enough for the other tests' polling.
                 environment["Gateway__RateLimit__TokenLimit"] = "60";
                 environment["Gateway__RateLimit__TokensPerPeriod"] = "30";
+                environment["Gateway__AddressRateLimit__TokenLimit"] = "600";
+                environment["Gateway__AddressRateLimit__TokensPerPeriod"] = "300";
+                // The test process stands in for the ingress: it may name the client's address in X-Forwarded-For.
+                environment["Gateway__ForwardedHeaders__KnownProxies__0"] = "127.0.0.1";
                 foreach (var service in new[] { "challenge", "escalation", "notification", "records" })
                 {
                     environment[$"ReverseProxy__Clusters__{service}__Destinations__primary__Address"] = $"http://127.0.0.1:{_ports[service].Grpc}";
@@ -101,6 +107,16 @@ public sealed class SuiteFixture : IAsyncLifetime
     {
         { "authorization", "Bearer " + Token(professional, agency, roles) },
     };
+
+    /// <summary>The processes whose latest run has exited (none should, unless a test ended one on purpose).</summary>
+    public IReadOnlyList<string> ExitedProcesses() =>
+        _processes.GroupBy(p => p.Name).Where(g => g.Last().Process.HasExited).Select(g => g.Key).ToList();
+
+    /// <summary>The HTTP/1.1 port (health, REST) of a process.</summary>
+    public int HttpPortOf(string name) => _ports[name].Http;
+
+    /// <summary>The gRPC (h2c) port of a process, to call a service without the gateway.</summary>
+    public int GrpcPortOf(string name) => _ports[name].Grpc;
 
     /// <summary>The output of a process, for a failing test's message.</summary>
     public string OutputOf(string name) => string.Join('\n', _processes.Last(p => p.Name == name).Output.TakeLast(60));

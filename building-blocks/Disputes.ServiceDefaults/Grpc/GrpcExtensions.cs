@@ -2,6 +2,9 @@ using Google.Protobuf.Reflection;
 using Google.Rpc;
 using Disputes.ServiceDefaults.Identity;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,7 +12,12 @@ namespace Disputes.ServiceDefaults.Grpc;
 
 public static class GrpcExtensions
 {
-    public const int MaxMessageBytes = 4 * 1024 * 1024;
+    /// <summary>
+    /// The transport limit for one received message (gRPC) or request body (REST/JSON): far above
+    /// what the procedure needs (each text field is validated to tens of KiB), far below what
+    /// could fill the store from a burst of calls.
+    /// </summary>
+    public const int MaxMessageBytes = 1024 * 1024;
 
     /// <summary>gRPC with the suite's error handling, plus REST/JSON from the protos' google.api.http rules.</summary>
     public static WebApplicationBuilder AddDisputesGrpc(this WebApplicationBuilder builder)
@@ -23,13 +31,40 @@ public static class GrpcExtensions
             options.TypeRegistry = TypeRegistry.FromMessages(
                 BadRequest.Descriptor, ResourceInfo.Descriptor, PreconditionFailure.Descriptor, ErrorInfo.Descriptor));
         builder.Services.AddGrpcHealthChecks();
+        builder.LimitRequestBodies();
         return builder;
+    }
+
+    /// <summary>
+    /// Kestrel's request body limit (30 MB by default) for the REST/JSON port: Kestrel:Limits:MaxRequestBodySize
+    /// when configured, else <see cref="MaxMessageBytes"/>. A body that declares a larger length is
+    /// answered 413 with a JSON status before anything reads it (the transcoder would say 400).
+    /// </summary>
+    public static WebApplicationBuilder LimitRequestBodies(this WebApplicationBuilder builder)
+    {
+        var limit = builder.Configuration.GetValue<long?>("Kestrel:Limits:MaxRequestBodySize") ?? MaxMessageBytes;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limit);
+        builder.Services.AddTransient<IStartupFilter>(_ => new DeclaredLengthLimit(limit));
+        return builder;
+    }
+
+    private sealed class DeclaredLengthLimit(long limit) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) => context.Request.ContentLength > limit && !GrpcHttpResponses.IsGrpc(context.Request)
+                ? RefusalResponses.WriteAsync(context, global::Grpc.Core.StatusCode.ResourceExhausted, StatusCodes.Status413PayloadTooLarge,
+                    $"The message is larger than {limit} bytes.")
+                : nextMiddleware(context));
+            next(app);
+        };
     }
 
     /// <summary>Maps the service's API for authenticated callers naming an agency, and the gRPC health service.</summary>
     public static IEndpointRouteBuilder MapDisputesGrpcService<TService>(this IEndpointRouteBuilder endpoints) where TService : class
     {
-        endpoints.MapGrpcService<TService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy);
+        endpoints.MapGrpcService<TService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy)
+            .Add(UnreadableMessages.Refuse);
         endpoints.MapGrpcHealthChecksService();
         return endpoints;
     }
