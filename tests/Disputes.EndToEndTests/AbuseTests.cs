@@ -138,7 +138,7 @@ public sealed class AbuseTests(SuiteFixture suite)
         Assert.True(wrong.Count == 0, string.Join('\n', wrong));
     }
 
-    [Fact(Skip = "Passes once the challenge service stores and returns an allowlist projection (issue 6, finding 1); un-skip when that lands.")]
+    [Fact]
     public async Task Unknown_fields_in_a_request_are_never_echoed_back()
     {
         const string marker = "unknown-field-marker-7f3a";
