@@ -51,7 +51,7 @@ public sealed class EscalationTestHost : IAsyncDisposable
         Action<IServiceCollection>? configure = null)
     {
         auth ??= new AuthOptions { SigningKey = DevelopmentTokens.NewSigningKey() };
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:redis"] = redis.ConnectionString,

@@ -30,7 +30,9 @@ public sealed class PoisonEntryServiceTests(RedisServerFixture redis) : IAsyncLi
         var last = (await Db.StreamRangeAsync(Topic, messageOrder: Order.Descending, count: 1))[0].Id;
 
         var (grpcPort, httpPort) = (RedisServerFixture.FreePort(), RedisServerFixture.FreePort());
-        using var records = ChildProcess.Start("dotnet", [ChildProcess.BuildOutputOf("services/records", "Disputes.Records")], new Dictionary<string, string>
+        // Run from its own build output, so it reads its own appsettings.json, not another service's copied beside the tests.
+        var program = ChildProcess.BuildOutputOf("services/records", "Disputes.Records");
+        using var records = ChildProcess.Start("dotnet", [program], new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
@@ -39,7 +41,7 @@ public sealed class PoisonEntryServiceTests(RedisServerFixture redis) : IAsyncLi
             ["Auth__SigningKey"] = DevelopmentTokens.NewSigningKey(),
             ["EventBus__ProcessingTimeout"] = "00:00:02",
             ["EventBus__PollInterval"] = "00:00:00.020",
-        });
+        }, Path.GetDirectoryName(program));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(2) };
 
         await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK,
