@@ -1,16 +1,26 @@
 using System.Globalization;
+using Disputes.EventBus;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1;
+using Disputes.V1.Events;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace Disputes.Records.Grpc;
 
-public sealed class RecordsGrpcService(RecordStore store, DisputePartiesStore parties) : RecordsService.RecordsServiceBase
+public sealed class RecordsGrpcService(
+    RecordStore store,
+    RecordAccess access,
+    AccessAuditLog audit,
+    IntegrationEventFactory events,
+    TimeProvider timeProvider) : RecordsService.RecordsServiceBase
 {
+    private const int MaxAppendAttempts = 64;
+
     public override async Task<ListRecordEntriesResponse> ListRecordEntries(ListRecordEntriesRequest request, ServerCallContext context)
     {
         var id = ResourceNames.ParseChallenge(request.Parent, "parent");
@@ -21,27 +31,268 @@ public sealed class RecordsGrpcService(RecordStore store, DisputePartiesStore pa
                 : throw RpcErrors.InvalidArgument("page_token", "is not a page token this API returned")
             : 0;
 
-        var view = await parties.RequireViewAsync(id, request.Parent, context.GetCaller());
+        var caller = context.GetCaller();
+        var (view, _) = await access.RequireViewAsync(id, request.Parent, caller);
+        await audit.RecordAsync(caller, nameof(ListRecordEntries), id, request.Parent, view, DisputeTelemetry.CurrentTraceId());
         var entries = await store.ListAsync(id, skip, pageSize + 1);
         var response = new ListRecordEntriesResponse();
-        response.Entries.AddRange(entries.Take(pageSize).Select(e => view == DisputeView.Full ? e : RecordEntries.ForSupport(e)));
+        response.Entries.AddRange(entries.Take(pageSize).Select(e => Project(e, view)));
         if (entries.Count > pageSize)
             response.NextPageToken = PageTokens.Encode((skip + pageSize).ToString(CultureInfo.InvariantCulture));
         return response;
+    }
+
+    public override async Task<RecordEntry> GetRecordEntry(GetRecordEntryRequest request, ServerCallContext context)
+    {
+        var (id, entryId) = RecordNames.Parse(request.Name, RecordNames.Entries, "name");
+        DisputeTelemetry.TagDispute(id);
+        var caller = context.GetCaller();
+        var (view, _) = await access.RequireViewAsync(id, ResourceNames.Challenge(id), caller);
+        await audit.RecordAsync(caller, nameof(GetRecordEntry), id, request.Name, view, DisputeTelemetry.CurrentTraceId());
+        var entry = await store.GetAsync(id, entryId) ?? throw RpcErrors.NotFound(request.Name);
+        return Project(entry, view);
     }
 
     public override async Task<VerifyRecordResponse> VerifyRecord(VerifyRecordRequest request, ServerCallContext context)
     {
         var id = ResourceNames.ParseChallenge(request.Parent, "parent");
         DisputeTelemetry.TagDispute(id);
-        await parties.RequireViewAsync(id, request.Parent, context.GetCaller());
+        var caller = context.GetCaller();
+        var (view, _) = await access.RequireViewAsync(id, request.Parent, caller);
+        await audit.RecordAsync(caller, nameof(VerifyRecord), id, request.Parent, view, DisputeTelemetry.CurrentTraceId());
+
+        var (head, checkpoint, opened) = await store.SealsAsync(id);
         var entries = await store.ListAsync(id);
-        var broken = RecordChain.FirstBroken(entries);
-        return new VerifyRecordResponse
+        var verification = RecordChain.Verify(id, entries, head, checkpoint, store.Checkpoints, opened);
+        var response = new VerifyRecordResponse
         {
-            Intact = broken is null,
-            EntriesChecked = entries.Count,
-            FirstBrokenEntry = broken?.Name ?? "",
+            Intact = verification.Intact,
+            EntriesChecked = verification.EntriesChecked,
+            FirstBrokenEntry = verification.FirstBrokenEntry,
+            HeadSequence = verification.HeadSequence,
+            Checkpoint = verification.Checkpoint,
+            Problems = { verification.Problems },
         };
+        if (verification.MissingAfterSequence is { } missingAfter)
+            response.MissingAfterSequence = missingAfter;
+        return response;
     }
+
+    public override async Task<RecordEntry> RecordMinutes(RecordMinutesRequest request, ServerCallContext context)
+    {
+        var violations = new FieldViolations();
+        string id;
+        try
+        {
+            id = ResourceNames.ParseChallenge(request.Parent, "parent");
+        }
+        catch (RpcException)
+        {
+            violations.Add("parent", "must be a resource name of the form \"challenges/{challenge}\"");
+            id = "";
+        }
+        MeetingInput.Validate(request.Meeting, "meeting", violations);
+        violations.Optional("request_id", request.RequestId, RecordNames.MaxRequestId);
+        violations.ThrowIfAny();
+        DisputeTelemetry.TagDispute(id);
+
+        var caller = context.GetCaller();
+        var (view, record) = await access.RequireViewAsync(id, request.Parent, caller);
+        if (view != DisputeView.Full || record is null)
+            throw RpcErrors.PermissionDenied($"The caller may not record minutes of {request.Parent}.");
+
+        var requestKey = request.RequestId.Length > 0 ? RecordNames.RequestKey(id, nameof(RecordMinutes), caller, request.RequestId) : null;
+        var fingerprint = RecordNames.Fingerprint(request);
+        for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
+        {
+            var (head, state) = await store.ReadAsync(id);
+            state ??= record;
+            var decision = MinutesRules.ToRecord(caller, state);
+            var recordedBy = ActorOf(caller, decision);
+            switch (decision.Kind)
+            {
+                case MinutesDecisionKind.PermissionDenied:
+                    throw RpcErrors.PermissionDenied(decision.Reason);
+                case MinutesDecisionKind.FailedPrecondition:
+                    throw RpcErrors.FailedPrecondition(request.Parent, "STAGE", decision.Reason);
+                case MinutesDecisionKind.Draft:
+                    return await SaveDraftAsync(id, request, state, recordedBy, requestKey ?? RecordNames.RequestKey(id, nameof(RecordMinutes), caller, Guid.NewGuid().ToString("N")), fingerprint);
+            }
+
+            var entry = RecordEntries.Minutes(MeetingInput.Copy(request.Meeting, decision.Chair), recordedBy, state.Stage, state.ManagementTier, timeProvider.GetUtcNow());
+            entry.TraceId = DisputeTelemetry.CurrentTraceId();
+            var result = await store.TryAppendAsync(id, head, entry, new AppendOptions
+            {
+                SourceKey = requestKey,
+                Fingerprint = fingerprint,
+                State = state,
+                Publish = sealedEntry => events.Create(MinutesEvent(id, sealedEntry, recordedBy, draft: false)),
+            });
+            if (result.Status == AppendStatus.Appended)
+                return result.Entry!;
+            if (result.Status == AppendStatus.Duplicate)
+                return await ReplayAsync(id, result, fingerprint, request.RequestId);
+            await store.BackOffAsync(attempt);
+        }
+        throw RpcErrors.Unavailable($"The record of {request.Parent} kept changing; retry.");
+    }
+
+    public override async Task<RecordEntry> ApproveMinutes(ApproveMinutesRequest request, ServerCallContext context)
+    {
+        var (id, draftId) = RecordNames.Parse(request.Name, RecordNames.MinutesDrafts, "name");
+        new FieldViolations().Optional("request_id", request.RequestId, RecordNames.MaxRequestId).ThrowIfAny();
+        DisputeTelemetry.TagDispute(id);
+        var caller = context.GetCaller();
+        var (view, record) = await access.RequireViewAsync(id, ResourceNames.Challenge(id), caller);
+        if (view != DisputeView.Full || record is null)
+            throw RpcErrors.PermissionDenied($"The caller may not approve minutes of {ResourceNames.Challenge(id)}.");
+
+        var requestKey = request.RequestId.Length > 0 ? RecordNames.RequestKey(id, nameof(ApproveMinutes), caller, request.RequestId) : null;
+        var fingerprint = RecordNames.Fingerprint(request);
+        for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
+        {
+            var (head, state) = await store.ReadAsync(id);
+            state ??= record;
+            var decision = MinutesRules.ToApprove(caller, state);
+            if (decision.Kind == MinutesDecisionKind.PermissionDenied)
+                throw RpcErrors.PermissionDenied(decision.Reason);
+            if (decision.Kind == MinutesDecisionKind.FailedPrecondition)
+                throw RpcErrors.FailedPrecondition(request.Name, "STAGE", decision.Reason);
+            var draft = await store.GetDraftAsync(id, draftId);
+            if (draft is null)
+            {
+                // A retry of an approval that already landed finds its entry by the request.
+                if (requestKey is not null && await store.FindSourceAsync(requestKey) is { } retried)
+                    return await ReplayAsync(id, retried, fingerprint, request.RequestId);
+                throw RpcErrors.NotFound(request.Name);
+            }
+
+            var chair = ActorOf(caller, decision);
+            var entry = RecordEntries.Minutes(MeetingInput.Copy(draft.Meeting, decision.Chair), chair, state.Stage, state.ManagementTier, timeProvider.GetUtcNow());
+            entry.Summary += $" Drafted by the partnership ({draft.Actor?.ProfessionalId} of {draft.Actor?.AgencyId}); approved by the independent chair.";
+            entry.TraceId = DisputeTelemetry.CurrentTraceId();
+            var result = await store.TryAppendAsync(id, head, entry, new AppendOptions
+            {
+                SourceKey = requestKey,
+                Fingerprint = fingerprint,
+                State = state,
+                DraftId = draftId,
+                Publish = sealedEntry => events.Create(MinutesEvent(id, sealedEntry, chair, draft: false)),
+            });
+            if (result.Status == AppendStatus.Appended)
+                return result.Entry!;
+            if (result.Status == AppendStatus.Duplicate)
+                return await ReplayAsync(id, result, fingerprint, request.RequestId);
+            await store.BackOffAsync(attempt);
+        }
+        throw RpcErrors.Unavailable($"The record of {ResourceNames.Challenge(id)} kept changing; retry.");
+    }
+
+    public override async Task<RecordEntry> CorrectRecordEntry(CorrectRecordEntryRequest request, ServerCallContext context)
+    {
+        var (id, entryId) = RecordNames.Parse(request.Name, RecordNames.Entries, "name");
+        new FieldViolations()
+            .Required("summary", request.Summary, 10_000)
+            .Required("reason", request.Reason, 2_000)
+            .Optional("request_id", request.RequestId, RecordNames.MaxRequestId)
+            .ThrowIfAny();
+        DisputeTelemetry.TagDispute(id);
+        var caller = context.GetCaller();
+        var (view, record) = await access.RequireViewAsync(id, ResourceNames.Challenge(id), caller);
+        if (view != DisputeView.Full || record is null)
+            throw RpcErrors.PermissionDenied($"The caller may not correct the record of {ResourceNames.Challenge(id)}.");
+        var corrected = await store.GetAsync(id, entryId) ?? throw RpcErrors.NotFound(request.Name);
+        if (!MinutesRules.MayCorrect(caller, corrected))
+            throw RpcErrors.PermissionDenied("An entry is corrected by its actor's agency or by the partnership.");
+
+        var requestKey = request.RequestId.Length > 0 ? RecordNames.RequestKey(id, nameof(CorrectRecordEntry), caller, request.RequestId) : null;
+        var fingerprint = RecordNames.Fingerprint(request);
+        var actor = new Party { AgencyId = caller.AgencyId, ProfessionalId = caller.ProfessionalId };
+        for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
+        {
+            var (head, state) = await store.ReadAsync(id);
+            state ??= record;
+            var entry = RecordEntries.Correction(corrected, request.Summary, request.Reason, actor, state, timeProvider.GetUtcNow());
+            entry.TraceId = DisputeTelemetry.CurrentTraceId();
+            var result = await store.TryAppendAsync(id, head, entry, new AppendOptions { SourceKey = requestKey, Fingerprint = fingerprint, State = state });
+            if (result.Status == AppendStatus.Appended)
+                return result.Entry!;
+            if (result.Status == AppendStatus.Duplicate)
+                return await ReplayAsync(id, result, fingerprint, request.RequestId);
+            await store.BackOffAsync(attempt);
+        }
+        throw RpcErrors.Unavailable($"The record of {ResourceNames.Challenge(id)} kept changing; retry.");
+    }
+
+    public override async Task<ListAccessAuditResponse> ListAccessAudit(ListAccessAuditRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        if (!caller.HasRole(DisputeRoles.Partnership))
+            throw RpcErrors.PermissionDenied("The access audit is listed by the partnership.");
+        var challengeId = request.Challenge.Length > 0 ? ResourceNames.ParseChallenge(request.Challenge, "challenge") : null;
+        var pageSize = PageTokens.SizeOf(request.PageSize);
+        var before = PageTokens.Decode(request.PageToken);
+        if (before is not null && !System.Text.RegularExpressions.Regex.IsMatch(before, @"^\d{1,20}-\d{1,20}$"))
+            throw RpcErrors.InvalidArgument("page_token", "is not a page token this API returned");
+        var entries = await audit.ListAsync(challengeId, before, pageSize + 1);
+        var response = new ListAccessAuditResponse();
+        response.Entries.AddRange(entries.Take(pageSize));
+        if (entries.Count > pageSize)
+            response.NextPageToken = PageTokens.Encode(entries[pageSize - 1].Name["accessAudit/".Length..]);
+        return response;
+    }
+
+    private async Task<RecordEntry> SaveDraftAsync(string id, RecordMinutesRequest request, DisputeRecord state, Party recordedBy, string requestKey, string fingerprint)
+    {
+        var draftId = SortableId.New(timeProvider);
+        var draft = RecordEntries.Minutes(MeetingInput.Copy(request.Meeting, state.Chair), recordedBy, state.Stage, state.ManagementTier, timeProvider.GetUtcNow());
+        draft.Name = RecordNames.Draft(id, draftId);
+        draft.RecordTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
+        draft.TraceId = DisputeTelemetry.CurrentTraceId();
+        var (saved, existingId, existingFingerprint) = await store.SaveDraftAsync(id, draftId, draft, requestKey, fingerprint,
+            events.Create(MinutesEvent(id, draft, recordedBy, draft: true)));
+        if (saved)
+            return draft;
+        if (existingFingerprint != fingerprint)
+            throw RecordNames.RequestIdReused(request.RequestId);
+        return await store.GetDraftAsync(id, existingId)
+            ?? throw RpcErrors.FailedPrecondition(RecordNames.Draft(id, existingId), "DRAFT", "The draft was approved already; its minutes are in the record.");
+    }
+
+    private async Task<RecordEntry> ReplayAsync(string id, AppendResult duplicate, string fingerprint, string requestId)
+    {
+        if (duplicate.ExistingFingerprint != fingerprint)
+            throw RecordNames.RequestIdReused(requestId);
+        return await store.GetBySequenceAsync(id, duplicate.ExistingSequence)
+            ?? throw RpcErrors.Internal("The entry a request made is missing from the record.");
+    }
+
+    private static MinutesRecorded MinutesEvent(string id, RecordEntry entry, Party recordedBy, bool draft)
+    {
+        var minutes = new MinutesRecorded
+        {
+            Challenge = ResourceNames.Challenge(id),
+            Version = draft ? 0 : entry.Sequence,
+            OccurTime = entry.RecordTime,
+            RecordedBy = recordedBy,
+            Stage = entry.Stage,
+            Minutes = entry.Name,
+            Draft = draft,
+        };
+        if (entry.Meeting?.Chair is { } chair)
+            minutes.Chair = MeetingInput.CopyParty(chair);
+        return minutes;
+    }
+
+    private static Party ActorOf(Caller caller, MinutesDecision decision) => new()
+    {
+        AgencyId = caller.AgencyId,
+        ProfessionalId = caller.ProfessionalId,
+        Role = decision.Chair is { } chair && chair.ProfessionalId == caller.ProfessionalId ? "independent chair"
+            : decision.Kind == MinutesDecisionKind.Draft ? "partnership"
+            : "senior manager",
+    };
+
+    private static RecordEntry Project(RecordEntry entry, DisputeView view) =>
+        view == DisputeView.Full ? entry : RecordEntries.ForSupport(entry);
 }
