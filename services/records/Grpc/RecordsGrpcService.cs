@@ -132,7 +132,7 @@ public sealed class RecordsGrpcService(
                 return result.Entry!;
             if (result.Status == AppendStatus.Duplicate)
                 return await ReplayAsync(id, result, fingerprint, request.RequestId);
-            await store.BackOffAsync(attempt);
+            await RecordStore.BackOffAsync(attempt);
         }
         throw RpcErrors.Unavailable($"The record of {request.Parent} kept changing; retry.");
     }
@@ -183,7 +183,7 @@ public sealed class RecordsGrpcService(
                 return result.Entry!;
             if (result.Status == AppendStatus.Duplicate)
                 return await ReplayAsync(id, result, fingerprint, request.RequestId);
-            await store.BackOffAsync(attempt);
+            await RecordStore.BackOffAsync(attempt);
         }
         throw RpcErrors.Unavailable($"The record of {ResourceNames.Challenge(id)} kept changing; retry.");
     }
@@ -219,7 +219,7 @@ public sealed class RecordsGrpcService(
                 return result.Entry!;
             if (result.Status == AppendStatus.Duplicate)
                 return await ReplayAsync(id, result, fingerprint, request.RequestId);
-            await store.BackOffAsync(attempt);
+            await RecordStore.BackOffAsync(attempt);
         }
         throw RpcErrors.Unavailable($"The record of {ResourceNames.Challenge(id)} kept changing; retry.");
     }

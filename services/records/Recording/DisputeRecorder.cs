@@ -40,7 +40,7 @@ public sealed partial class DisputeRecorder(RecordStore store, ILogger<DisputeRe
                 return;
             if (status == AppendStatus.Appended)
                 break;
-            await store.BackOffAsync(attempt);
+            await RecordStore.BackOffAsync(attempt);
         }
         await DrainAsync(challengeId, cancellationToken);
     }
@@ -83,7 +83,7 @@ public sealed partial class DisputeRecorder(RecordStore store, ILogger<DisputeRe
             if (result.Status == AppendStatus.Duplicate)
                 await store.ForgetHeldAsync(challengeId, next.Id);
             else if (result.Status == AppendStatus.Conflict)
-                await store.BackOffAsync(step % 16);
+                await RecordStore.BackOffAsync(step % 16);
         }
     }
 

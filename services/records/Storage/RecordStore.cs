@@ -224,9 +224,10 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
         return (RecordHead.Parse(await head), RecordCheckpoint.Parse(await checkpoint), await opened);
     }
 
-    public Task BackOffAsync(int attempt) =>
+    public static Task BackOffAsync(int attempt) =>
         // Another append won the race; back off a little, at random, so the writers spread out.
-        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 4 + attempt)), timeProvider);
+        // Wall-clock milliseconds, not the record's clock: a test's fake clock must not stall contention.
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 4 + attempt)));
 
     private static AppendResult Existing(string value)
     {
