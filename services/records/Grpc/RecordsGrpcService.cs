@@ -242,6 +242,37 @@ public sealed class RecordsGrpcService(
         return response;
     }
 
+    public override async Task<EscalationReport> GetEscalationReport(GetEscalationReportRequest request, ServerCallContext context) =>
+        await ReportAsync(request, context);
+
+    public override async Task<Google.Api.HttpBody> ExportEscalationReport(GetEscalationReportRequest request, ServerCallContext context) => new()
+    {
+        ContentType = "text/csv; charset=utf-8",
+        Data = Google.Protobuf.ByteString.CopyFrom(EscalationReportCsv.Write(await ReportAsync(request, context))),
+    };
+
+    private async Task<EscalationReport> ReportAsync(GetEscalationReportRequest request, ServerCallContext context)
+    {
+        if (!context.GetCaller().HasRole(DisputeRoles.Partnership))
+            throw RpcErrors.PermissionDenied("The escalation log is the partnership's.");
+        var violations = new FieldViolations();
+        if (request.StartTime is null)
+            violations.Add("start_time", "is required");
+        if (request.EndTime is null)
+            violations.Add("end_time", "is required");
+        if (request.StartTime is not null && request.EndTime is not null)
+        {
+            var span = request.EndTime.ToDateTimeOffset() - request.StartTime.ToDateTimeOffset();
+            if (span <= TimeSpan.Zero)
+                violations.Add("end_time", "must be after start_time");
+            else if (span > TimeSpan.FromDays(366 * 10))
+                violations.Add("end_time", "must be at most ten years after start_time");
+        }
+        violations.ThrowIfAny();
+        var challenges = await store.RaisedBetweenAsync(request.StartTime!.ToDateTimeOffset(), request.EndTime!.ToDateTimeOffset());
+        return EscalationLog.Build(challenges, WorkingDayCalendar.EnglandAndWales);
+    }
+
     private async Task<RecordEntry> SaveDraftAsync(string id, RecordMinutesRequest request, DisputeRecord state, Party recordedBy, string requestKey, string fingerprint)
     {
         var draftId = SortableId.New(timeProvider);

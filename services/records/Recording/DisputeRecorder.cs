@@ -1,6 +1,7 @@
 using Disputes.EventBus;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
+using Disputes.V1.Events;
 using Google.Protobuf;
 
 namespace Disputes.Records.Recording;
@@ -97,6 +98,7 @@ public sealed partial class DisputeRecorder(RecordStore store, ILogger<DisputeRe
             SourceKey = eventId,
             State = DisputeRecord.Apply(state, @event),
             HeldEventId = heldEventId,
+            RaisedTime = @event is ChallengeRaised raised ? raised.OccurTime?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch : null,
         });
     }
 

@@ -27,6 +27,9 @@ public sealed record AppendOptions
     /// <summary>A draft the entry replaces.</summary>
     public string? DraftId { get; init; }
 
+    /// <summary>When the entry opens the record: the raise time that places the challenge in the escalation log.</summary>
+    public DateTimeOffset? RaisedTime { get; init; }
+
     /// <summary>The event to publish with the entry, built from the sealed entry.</summary>
     public Func<RecordEntry, Disputes.EventBus.EventEnvelope>? Publish { get; init; }
 }
@@ -63,6 +66,9 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
     public static RedisKey DraftsKey(string challengeId) => $"{Prefix}drafts:{challengeId}";
     public static RedisKey SourceKey(string key) => $"{Prefix}events:{key}";
 
+    /// <summary>The escalation log's index: challenge ids scored by raise time (Unix milliseconds).</summary>
+    public static readonly RedisKey ReportIndexKey = $"{Prefix}report:raised";
+
     /// <summary>The head and the state, read together so a decision is never made on a state older than its head.</summary>
     public async Task<(RecordHead? Head, DisputeRecord? State)> ReadAsync(string challengeId)
     {
@@ -98,6 +104,8 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             options.Publish?.Invoke(sealedEntry).ToCloudEventJson() ?? "",
             options.HeldEventId ?? options.DraftId ?? "",
             entryId,
+            options.RaisedTime is { } raised ? (RedisValue)raised.ToUnixTimeMilliseconds() : RedisValue.EmptyString,
+            challengeId,
         };
         if (options.State is { } state)
             values.AddRange(DisputeRecordHash.Write(state).SelectMany(e => new[] { (RedisValue)e.Name, e.Value }));
@@ -112,6 +120,7 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             CheckpointKey(challengeId),
             options.DraftId is not null ? DraftsKey(challengeId) : HeldKey(challengeId),
             outbox.StreamKey,
+            ReportIndexKey,
         ];
         var result = (RedisResult[])(await RecordScripts.Append.RunAsync(redis.GetDatabase(), keys, [.. values]))!;
         return ((string)result[0]!) switch
@@ -185,6 +194,23 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
     {
         var value = await redis.GetDatabase().StringGetAsync(SourceKey(sourceKey));
         return value.IsNull ? null : Existing(value.ToString());
+    }
+
+    /// <summary>What the record knows of each challenge raised in [start, end), read in one pipeline.</summary>
+    public async Task<IReadOnlyList<DisputeRecord>> RaisedBetweenAsync(DateTimeOffset start, DateTimeOffset end)
+    {
+        var db = redis.GetDatabase();
+        var ids = await db.SortedSetRangeByScoreAsync(ReportIndexKey, start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), Exclude.Stop);
+        var batch = db.CreateBatch();
+        var reads = ids.Select(id => batch.HashGetAllAsync(StateKey(id.ToString()))).ToArray();
+        batch.Execute();
+        var records = new List<DisputeRecord>(reads.Length);
+        foreach (var read in reads)
+        {
+            if (DisputeRecordHash.Read(await read) is { } record)
+                records.Add(record);
+        }
+        return records;
     }
 
     public Task ForgetHeldAsync(string challengeId, string eventId) =>
