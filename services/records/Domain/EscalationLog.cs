@@ -75,7 +75,7 @@ public static class EscalationLog
 
     /// <summary>An enum value as the API names it, e.g. CATEGORY_CASE_CLOSURE.</summary>
     public static string ProtoName<TEnum>(TEnum value) where TEnum : struct, Enum =>
-        CommonReflection.Descriptor.EnumTypes.FirstOrDefault(e => e.ClrType == typeof(TEnum))
+        CommonReflection.Descriptor.EnumTypes.Concat(RecordsServiceReflection.Descriptor.EnumTypes).FirstOrDefault(e => e.ClrType == typeof(TEnum))
             ?.FindValueByNumber(Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture))?.Name ?? value.ToString();
 
     private static IEnumerable<ReportCount> Counts(IEnumerable<DisputeRecord> challenges, Func<DisputeRecord, string> key) =>

@@ -61,6 +61,33 @@ public sealed class RecordsGrpcService(
         var (view, _) = await access.RequireViewAsync(id, request.Parent, caller);
         await audit.RecordAsync(caller, nameof(VerifyRecord), id, request.Parent, view, DisputeTelemetry.CurrentTraceId());
 
+        return await VerifyAsync(id);
+    }
+
+    public override async Task<Google.Api.HttpBody> ExportRecord(ExportRecordRequest request, ServerCallContext context)
+    {
+        var id = ResourceNames.ParseChallenge(request.Parent, "parent");
+        if (request.Format == ExportFormat.Unspecified)
+            throw RpcErrors.InvalidArgument("format", "must be EXPORT_FORMAT_JSON or EXPORT_FORMAT_PDF");
+        DisputeTelemetry.TagDispute(id);
+        var caller = context.GetCaller();
+        var (view, _) = await access.RequireViewAsync(id, request.Parent, caller);
+        await audit.RecordAsync(caller, nameof(ExportRecord), id, request.Parent, view, DisputeTelemetry.CurrentTraceId());
+
+        var export = new RecordExport
+        {
+            Challenge = request.Parent,
+            ExportTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
+            Verification = await VerifyAsync(id),
+        };
+        export.Entries.AddRange((await store.ListAsync(id)).Select(e => Project(e, view)));
+        return request.Format == ExportFormat.Pdf
+            ? new Google.Api.HttpBody { ContentType = "application/pdf", Data = Google.Protobuf.ByteString.CopyFrom(ChronologyPdf.Write(export)) }
+            : new Google.Api.HttpBody { ContentType = "application/json", Data = Google.Protobuf.ByteString.CopyFromUtf8(Google.Protobuf.JsonFormatter.Default.Format(export)) };
+    }
+
+    private async Task<VerifyRecordResponse> VerifyAsync(string id)
+    {
         var (head, checkpoint, opened) = await store.SealsAsync(id);
         var entries = await store.ListAsync(id);
         var verification = RecordChain.Verify(id, entries, head, checkpoint, store.Checkpoints, opened);
