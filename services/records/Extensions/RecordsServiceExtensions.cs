@@ -20,6 +20,7 @@ public static class RecordsServiceExtensions
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<RecordCheckpoints>(), sp.GetRequiredService<Disputes.EventBus.Redis.RedisOutbox>()));
         builder.Services.AddSingleton<AccessAuditLog>();
+        builder.Services.AddSingleton<RecommendationStore>();
         builder.Services.AddSingleton<DisputeRecorder>();
         builder.Services.AddSingleton<RecordAccess>();
         builder.Services.AddSingleton(sp => new DisputePartiesStore(sp.GetRequiredService<IConnectionMultiplexer>(), RecordStore.Prefix));

@@ -17,6 +17,7 @@ public sealed class RecordsGrpcService(
     RecordAccess access,
     AccessAuditLog audit,
     IntegrationEventFactory events,
+    RecommendationStore recommendations,
     TimeProvider timeProvider) : RecordsService.RecordsServiceBase
 {
     private const int MaxAppendAttempts = 64;
@@ -267,6 +268,105 @@ public sealed class RecordsGrpcService(
         if (entries.Count > pageSize)
             response.NextPageToken = PageTokens.Encode(entries[pageSize - 1].Name["accessAudit/".Length..]);
         return response;
+    }
+
+    public override async Task<Recommendation> CreateRecommendation(CreateRecommendationRequest request, ServerCallContext context)
+    {
+        var id = ResourceNames.ParseChallenge(request.Parent, "parent");
+        var violations = new FieldViolations();
+        RecommendationRules.Validate(request.Recommendation, violations);
+        violations.ThrowIfAny();
+        DisputeTelemetry.TagDispute(id);
+        var caller = context.GetCaller();
+        var (view, record) = await access.RequireViewAsync(id, request.Parent, caller);
+        if (view != DisputeView.Full || record is null || !RecommendationRules.MayCreate(caller, record))
+            throw RpcErrors.PermissionDenied("Recommendations are made at stage 4 by the partnership or the appointed independent chair.");
+
+        var recommendationId = SortableId.New(timeProvider);
+        var now = timeProvider.GetUtcNow();
+        var recommendation = new Recommendation
+        {
+            Name = $"{request.Parent}/recommendations/{recommendationId}",
+            Text = request.Recommendation.Text,
+            OwnerAgencyId = request.Recommendation.OwnerAgencyId,
+            DueDate = request.Recommendation.DueDate,
+            Status = RecommendationStatus.Open,
+            MinutesEntry = request.Recommendation.MinutesEntry,
+            CreatedBy = new Party { AgencyId = caller.AgencyId, ProfessionalId = caller.ProfessionalId },
+            CreateTime = Timestamp.FromDateTimeOffset(now),
+            Etag = Etags.Of(1),
+        };
+        await recommendations.SaveNewAsync(id, recommendationId, recommendation);
+        return WithOverdue(recommendation);
+    }
+
+    public override async Task<Recommendation> UpdateRecommendationStatus(UpdateRecommendationStatusRequest request, ServerCallContext context)
+    {
+        var (id, recommendationId) = RecordNames.Parse(request.Name, "recommendations", "name");
+        var violations = new FieldViolations();
+        if (request.Status is RecommendationStatus.Unspecified or RecommendationStatus.Open)
+            violations.Add("status", "must be IN_PROGRESS, COMPLETED or NOT_ACCEPTED");
+        violations.Required("evidence", request.Evidence, MeetingInput.MaxText);
+        violations.Required("etag", request.Etag, 40);
+        violations.ThrowIfAny();
+        DisputeTelemetry.TagDispute(id);
+        var caller = context.GetCaller();
+        var (view, _) = await access.RequireViewAsync(id, ResourceNames.Challenge(id), caller);
+        var read = await recommendations.GetAsync(id, recommendationId) ?? throw RpcErrors.NotFound(request.Name);
+        if (view != DisputeView.Full || !RecommendationRules.MayUpdate(caller, read))
+            throw RpcErrors.PermissionDenied("A recommendation is moved on by its owner agency or by the partnership.");
+        if (read.Etag != request.Etag)
+            throw RpcErrors.StaleEtag(request.Name);
+        if (RecommendationRules.IsSettled(read.Status))
+            throw RpcErrors.FailedPrecondition(request.Name, "STATUS", "The recommendation is settled (completed or not accepted).");
+
+        var updated = read.Clone();
+        updated.Status = request.Status;
+        updated.Updates.Add(new RecommendationUpdate
+        {
+            Status = request.Status,
+            Evidence = request.Evidence,
+            UpdatedBy = new Party { AgencyId = caller.AgencyId, ProfessionalId = caller.ProfessionalId },
+            UpdateTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
+        });
+        updated.Etag = Etags.Of(updated.Updates.Count + 1);
+        updated.Overdue = false;
+        if (!await recommendations.TryUpdateAsync(id, recommendationId, read, updated, RecommendationRules.IsSettled(request.Status)))
+            throw RpcErrors.StaleEtag(request.Name);
+        return WithOverdue(updated);
+    }
+
+    public override async Task<ListRecommendationsResponse> ListRecommendations(ListRecommendationsRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        IReadOnlyList<Recommendation> found;
+        if (request.Parent == $"{ResourceNames.ChallengesCollection}/-")
+        {
+            if (!caller.HasRole(DisputeRoles.Partnership))
+                throw RpcErrors.PermissionDenied("Every dispute's recommendations are listed by the partnership.");
+            var today = NodaTime.Instant.FromDateTimeOffset(timeProvider.GetUtcNow()).InZone(WorkingDayCalendar.EnglandAndWales.Zone).Date;
+            var dueBy = request.OverdueOnly ? today.PlusDays(-1) : today.PlusYears(100);
+            found = await recommendations.UnsettledDueByAsync(dueBy.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), 1_000);
+        }
+        else
+        {
+            var id = ResourceNames.ParseChallenge(request.Parent, "parent");
+            DisputeTelemetry.TagDispute(id);
+            var (view, _) = await access.RequireViewAsync(id, request.Parent, caller);
+            if (view != DisputeView.Full)
+                throw RpcErrors.PermissionDenied($"The caller may not read the recommendations of {request.Parent}.");
+            found = await recommendations.ListAsync(id);
+        }
+        var response = new ListRecommendationsResponse();
+        response.Recommendations.AddRange(found.Select(WithOverdue).Where(r => !request.OverdueOnly || r.Overdue));
+        return response;
+    }
+
+    private Recommendation WithOverdue(Recommendation recommendation)
+    {
+        var view = recommendation.Clone();
+        view.Overdue = RecommendationRules.IsOverdue(recommendation, NodaTime.Instant.FromDateTimeOffset(timeProvider.GetUtcNow()));
+        return view;
     }
 
     public override async Task<EscalationReport> GetEscalationReport(GetEscalationReportRequest request, ServerCallContext context) =>
