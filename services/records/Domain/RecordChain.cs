@@ -27,6 +27,7 @@ public static class RecordChain
         unsealed.Hash = "";
         unsealed.Summary = "";
         unsealed.Meeting = null;
+        unsealed.PurgeTime = null;
         // Protobuf's binary form is deterministic for messages without maps, as RecordEntry is.
         return Convert.ToHexStringLower(SHA256.HashData(unsealed.ToByteArray()));
     }
@@ -39,14 +40,28 @@ public static class RecordChain
         return Convert.ToHexStringLower(SHA256.HashData(content.ToByteArray()));
     }
 
-    /// <summary>The first entry that does not follow from the ones before it, or null when the chain is unbroken.</summary>
+    /// <summary>The entry with its narrative removed: the stub a purge leaves, still in the chain.</summary>
+    public static RecordEntry Purged(RecordEntry entry, DateTimeOffset now)
+    {
+        var stub = entry.Clone();
+        stub.Summary = "";
+        stub.Meeting = null;
+        stub.PurgeTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now);
+        return stub;
+    }
+
+    /// <summary>
+    /// The first entry that does not follow from the ones before it, or null when the chain is
+    /// unbroken. A purged entry's narrative is gone, so only its chain hash can be checked.
+    /// </summary>
     public static RecordEntry? FirstBroken(IEnumerable<RecordEntry> entries)
     {
         var previous = "";
         long sequence = 0;
         foreach (var entry in entries)
         {
-            if (entry.Sequence != ++sequence || entry.PreviousHash != previous || entry.Hash != HashOf(entry) || entry.ContentHash != ContentHashOf(entry))
+            if (entry.Sequence != ++sequence || entry.PreviousHash != previous || entry.Hash != HashOf(entry)
+                || (entry.PurgeTime is null && entry.ContentHash != ContentHashOf(entry)))
                 return entry;
             previous = entry.Hash;
         }
@@ -64,6 +79,13 @@ public static class RecordChain
         var broken = FirstBroken(entries);
         if (broken is not null)
             problems.Add($"Entry {broken.Sequence} ({broken.Name}) does not follow from the entries before it.");
+
+        // A purge always records itself: narrative gone without a PURGED entry is tampering.
+        if (!entries.Any(e => e.Kind == RecordEntryKind.Purged) && entries.FirstOrDefault(e => e.PurgeTime is not null) is { } unpurged)
+        {
+            broken ??= unpurged;
+            problems.Add($"Entry {unpurged.Sequence} has lost its narrative, but the record was never purged.");
+        }
 
         long count = entries.Count;
         long expected = Math.Max(head?.Sequence ?? 0, 0);

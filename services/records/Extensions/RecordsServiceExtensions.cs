@@ -21,6 +21,9 @@ public static class RecordsServiceExtensions
             sp.GetRequiredService<RecordCheckpoints>(), sp.GetRequiredService<Disputes.EventBus.Redis.RedisOutbox>()));
         builder.Services.AddSingleton<AccessAuditLog>();
         builder.Services.AddSingleton<RecommendationStore>();
+        builder.Services.AddSingleton<RetentionStore>();
+        builder.Services.AddSingleton(RetentionRulesFrom(builder.Configuration));
+        builder.Services.AddSingleton<RecordPurge>();
         builder.Services.AddSingleton<DisputeRecorder>();
         builder.Services.AddSingleton<RecordAccess>();
         builder.Services.AddSingleton(sp => new DisputePartiesStore(sp.GetRequiredService<IConnectionMultiplexer>(), RecordStore.Prefix));
@@ -48,6 +51,18 @@ public static class RecordsServiceExtensions
         .AddEventHandler<IndependentChairAppointed, RecordEventHandler<IndependentChairAppointed>>()
         .AddEventHandler<TimescaleMissed, RecordEventHandler<TimescaleMissed>>()
         .AddEventHandler<NotificationDelivered, RecordEventHandler<NotificationDelivered>>();
+
+    /// <summary>
+    /// <c>Records:Retention:DefaultYears</c> (7 unless set) and <c>Records:Retention:Agencies:{agency}</c>:
+    /// years a closed record keeps its narrative.
+    /// </summary>
+    private static RetentionRules RetentionRulesFrom(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Records:Retention");
+        var agencies = section.GetSection("Agencies").GetChildren()
+            .ToDictionary(c => c.Key, c => int.Parse(c.Value ?? "", System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        return new RetentionRules(section.GetValue("DefaultYears", 7), agencies);
+    }
 
     /// <summary>
     /// The checkpoint key (<c>Records:CheckpointKey</c>, base64, at least 32 bytes) comes from

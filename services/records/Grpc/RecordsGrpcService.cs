@@ -18,6 +18,8 @@ public sealed class RecordsGrpcService(
     AccessAuditLog audit,
     IntegrationEventFactory events,
     RecommendationStore recommendations,
+    RetentionStore retention,
+    Recording.RecordPurge purge,
     TimeProvider timeProvider) : RecordsService.RecordsServiceBase
 {
     private const int MaxAppendAttempts = 64;
@@ -367,6 +369,39 @@ public sealed class RecordsGrpcService(
         var view = recommendation.Clone();
         view.Overdue = RecommendationRules.IsOverdue(recommendation, NodaTime.Instant.FromDateTimeOffset(timeProvider.GetUtcNow()));
         return view;
+    }
+
+    public override async Task<LegalHold> SetLegalHold(SetLegalHoldRequest request, ServerCallContext context)
+    {
+        var id = ResourceNames.ParseChallenge(request.Parent, "parent");
+        var violations = new FieldViolations();
+        if (request.Hold)
+            violations.Required("reason", request.Reason, 2_000);
+        else
+            violations.Optional("reason", request.Reason, 2_000);
+        violations.ThrowIfAny();
+        var caller = context.GetCaller();
+        if (!caller.HasRole(DisputeRoles.Partnership))
+            throw RpcErrors.PermissionDenied("Legal holds are placed by the partnership.");
+        await access.RequireViewAsync(id, request.Parent, caller);
+        var hold = new LegalHold
+        {
+            Parent = request.Parent,
+            Hold = request.Hold,
+            Reason = request.Reason,
+            SetBy = new Party { AgencyId = caller.AgencyId, ProfessionalId = caller.ProfessionalId },
+            SetTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
+        };
+        await retention.SetHoldAsync(id, hold);
+        return hold;
+    }
+
+    public override async Task<PurgeExpiredRecordsResponse> PurgeExpiredRecords(PurgeExpiredRecordsRequest request, ServerCallContext context)
+    {
+        if (!context.GetCaller().HasRole(DisputeRoles.Partnership))
+            throw RpcErrors.PermissionDenied("Purges are run by the partnership.");
+        var (purged, held) = await purge.PurgeExpiredAsync(context.CancellationToken);
+        return new PurgeExpiredRecordsResponse { Purged = { purged }, Held = { held } };
     }
 
     public override async Task<EscalationReport> GetEscalationReport(GetEscalationReportRequest request, ServerCallContext context) =>
