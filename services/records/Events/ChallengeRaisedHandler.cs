@@ -1,6 +1,5 @@
 using Disputes.EventBus;
-using Disputes.Records.Domain;
-using Disputes.Records.Storage;
+using Disputes.Records.Recording;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1.Events;
@@ -8,12 +7,12 @@ using Disputes.V1.Events;
 namespace Disputes.Records.Events;
 
 /// <summary>Opens the dispute's record with what was challenged, why, and in which trace.</summary>
-public sealed class ChallengeRaisedHandler(RecordStore store, DisputePartiesStore parties) : IIntegrationEventHandler<ChallengeRaised>
+public sealed class ChallengeRaisedHandler(DisputeRecorder recorder, DisputePartiesStore parties) : IIntegrationEventHandler<ChallengeRaised>
 {
     public async Task HandleAsync(ChallengeRaised @event, EventContext context, CancellationToken cancellationToken)
     {
         var challengeId = IntegrationEvents.DisputeIdOf(@event)!;
         await parties.SaveAsync(challengeId, new DisputeParties(@event.RaisingParty.AgencyId, @event.ReceivingParty.AgencyId));
-        await store.AppendAsync(challengeId, RecordEntries.Raised(@event), context.TraceId ?? DisputeTelemetry.CurrentTraceId(), context.EventId);
+        await recorder.RecordAsync(@event, context, context.TraceId ?? DisputeTelemetry.CurrentTraceId(), cancellationToken);
     }
 }

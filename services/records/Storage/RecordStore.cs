@@ -1,3 +1,5 @@
+using System.Globalization;
+using Disputes.EventBus.Redis;
 using Disputes.Records.Domain;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1;
@@ -7,59 +9,212 @@ using StackExchange.Redis;
 
 namespace Disputes.Records.Storage;
 
+/// <summary>What an append asks for beside the entry itself.</summary>
+public sealed record AppendOptions
+{
+    /// <summary>The source's key (an event id or a request's structured key): recorded once.</summary>
+    public string? SourceKey { get; init; }
+
+    /// <summary>What identifies the request behind the source, so a replay with another body is told apart.</summary>
+    public string Fingerprint { get; init; } = "";
+
+    /// <summary>The dispute's state after the entry.</summary>
+    public DisputeRecord? State { get; init; }
+
+    /// <summary>A held event the entry replaces.</summary>
+    public string? HeldEventId { get; init; }
+
+    /// <summary>A draft the entry replaces.</summary>
+    public string? DraftId { get; init; }
+
+    /// <summary>When the entry opens the record: the raise time that places the challenge in the escalation log.</summary>
+    public DateTimeOffset? RaisedTime { get; init; }
+
+    /// <summary>The event to publish with the entry, built from the sealed entry.</summary>
+    public Func<RecordEntry, Disputes.EventBus.EventEnvelope>? Publish { get; init; }
+}
+
+public enum AppendStatus { Appended, Duplicate, Conflict }
+
+public sealed record AppendResult(AppendStatus Status, RecordEntry? Entry, long ExistingSequence = 0, string ExistingFingerprint = "");
+
 /// <summary>
-/// The minuted record under the <c>records:</c> prefix: an append-only list per dispute and
-/// its head (sequence and hash). An append is one transaction conditioned on the head it
-/// read, so concurrent appends never fork the chain, and on the source event, so a
-/// redelivered event is never recorded twice.
+/// The minuted record under the <c>records:</c> prefix: an append-only list per dispute, its
+/// head (sequence and hash), an HMAC checkpoint of the head, and the dispute's state as the
+/// record knows it. An append is one server-side script conditioned on the head it was sealed
+/// against, so concurrent appends never fork the chain, and on its source, so a redelivered
+/// event or a retried request is never recorded twice.
 /// </summary>
-public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider)
+public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider, RecordCheckpoints checkpoints, RedisOutbox outbox)
 {
     public const string Prefix = "records:";
     private const int MaxAppendAttempts = 64;
 
-    private static RedisKey EntriesKey(string challengeId) => $"{Prefix}entries:{challengeId}";
+    public RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider)
+        : this(redis, timeProvider, new RecordCheckpoints(null), new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new Disputes.EventBus.EventBusOptions { AppId = "records" })))
+    {
+    }
 
-    private static RedisKey HeadKey(string challengeId) => $"{Prefix}head:{challengeId}";
+    public RecordCheckpoints Checkpoints => checkpoints;
 
-    private static RedisKey SourceEventKey(string eventId) => $"{Prefix}events:{eventId}";
+    public static RedisKey EntriesKey(string challengeId) => $"{Prefix}entries:{challengeId}";
+    public static RedisKey HeadKey(string challengeId) => $"{Prefix}head:{challengeId}";
+    public static RedisKey CheckpointKey(string challengeId) => $"{Prefix}checkpoint:{challengeId}";
+    public static RedisKey StateKey(string challengeId) => $"{Prefix}record:{challengeId}";
+    public static RedisKey IndexKey(string challengeId) => $"{Prefix}index:{challengeId}";
+    public static RedisKey HeldKey(string challengeId) => $"{Prefix}held:{challengeId}";
+    public static RedisKey DraftsKey(string challengeId) => $"{Prefix}drafts:{challengeId}";
+    public static RedisKey SourceKey(string key) => $"{Prefix}events:{key}";
 
-    /// <summary>Appends the entry; null when its source event is already recorded.</summary>
+    /// <summary>The escalation log's index: challenge ids scored by raise time (Unix milliseconds).</summary>
+    public static readonly RedisKey ReportIndexKey = $"{Prefix}report:raised";
+
+    /// <summary>The head and the state, read together so a decision is never made on a state older than its head.</summary>
+    public async Task<(RecordHead? Head, DisputeRecord? State)> ReadAsync(string challengeId)
+    {
+        var transaction = redis.GetDatabase().CreateTransaction();
+        var head = transaction.StringGetAsync(HeadKey(challengeId));
+        var state = transaction.HashGetAllAsync(StateKey(challengeId));
+        await transaction.ExecuteAsync();
+        return (RecordHead.Parse(await head), DisputeRecordHash.Read(await state));
+    }
+
+    public async Task<DisputeRecord?> GetStateAsync(string challengeId) =>
+        DisputeRecordHash.Read(await redis.GetDatabase().HashGetAllAsync(StateKey(challengeId)));
+
+    /// <summary>Seals the entry after <paramref name="head"/> and appends it, unless the head moved or the source is recorded.</summary>
+    public async Task<AppendResult> TryAppendAsync(string challengeId, RecordHead? head, RecordEntry entry, AppendOptions options)
+    {
+        var entryId = SortableId.New(timeProvider);
+        var sealedEntry = entry.Clone();
+        sealedEntry.Name = $"{ResourceNames.Challenge(challengeId)}/entries/{entryId}";
+        sealedEntry.Sequence = (head?.Sequence ?? 0) + 1;
+        sealedEntry.RecordTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
+        RecordChain.Seal(sealedEntry, head?.Hash ?? "");
+        var newHead = new RecordHead(sealedEntry.Sequence, sealedEntry.Hash);
+        var checkpoint = checkpoints.Seal(challengeId, newHead.Sequence, newHead.Hash);
+
+        var values = new List<RedisValue>
+        {
+            head?.ToString() ?? "",
+            sealedEntry.ToByteArray(),
+            newHead.ToString(),
+            $"{sealedEntry.Sequence.ToString(CultureInfo.InvariantCulture)}|{options.Fingerprint}",
+            checkpoint?.ToString() ?? "",
+            options.Publish?.Invoke(sealedEntry).ToCloudEventJson() ?? "",
+            options.HeldEventId ?? options.DraftId ?? "",
+            entryId,
+            options.RaisedTime is { } raised ? (RedisValue)raised.ToUnixTimeMilliseconds() : RedisValue.EmptyString,
+            challengeId,
+        };
+        if (options.State is { } state)
+            values.AddRange(DisputeRecordHash.Write(state).SelectMany(e => new[] { (RedisValue)e.Name, e.Value }));
+
+        RedisKey[] keys =
+        [
+            HeadKey(challengeId),
+            EntriesKey(challengeId),
+            options.SourceKey is null ? HeadKey(challengeId) : SourceKey(options.SourceKey),
+            StateKey(challengeId),
+            IndexKey(challengeId),
+            CheckpointKey(challengeId),
+            options.DraftId is not null ? DraftsKey(challengeId) : HeldKey(challengeId),
+            outbox.StreamKey,
+            ReportIndexKey,
+        ];
+        var result = (RedisResult[])(await RecordScripts.Append.RunAsync(redis.GetDatabase(), keys, [.. values]))!;
+        return ((string)result[0]!) switch
+        {
+            RecordScripts.Appended => new AppendResult(AppendStatus.Appended, sealedEntry),
+            RecordScripts.Duplicate => Existing((string)result[1]!),
+            _ => new AppendResult(AppendStatus.Conflict, null),
+        };
+    }
+
+    /// <summary>
+    /// Appends an entry with no decision to make on the state (kept for callers that only add
+    /// words); null when its source event is already recorded.
+    /// </summary>
     public async Task<RecordEntry?> AppendAsync(string challengeId, RecordEntry entry, string traceId, string? sourceEventId)
     {
-        var db = redis.GetDatabase();
+        var unsealed = entry.Clone();
+        unsealed.TraceId = traceId;
+        unsealed.SourceEventId = sourceEventId ?? "";
         for (var attempt = 0; attempt < MaxAppendAttempts; attempt++)
         {
-            var head = await db.StringGetAsync(HeadKey(challengeId));
-            var (sequence, previousHash) = ParseHead(head);
-
-            var sealedEntry = entry.Clone();
-            sealedEntry.Name = $"{ResourceNames.Challenge(challengeId)}/entries/{SortableId.New(timeProvider)}";
-            sealedEntry.Sequence = sequence + 1;
-            sealedEntry.RecordTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
-            sealedEntry.TraceId = traceId;
-            sealedEntry.SourceEventId = sourceEventId ?? "";
-            RecordChain.Seal(sealedEntry, previousHash);
-
-            var transaction = db.CreateTransaction();
-            transaction.AddCondition(head.IsNull ? Condition.KeyNotExists(HeadKey(challengeId)) : Condition.StringEqual(HeadKey(challengeId), head));
-            if (sourceEventId is not null)
-            {
-                transaction.AddCondition(Condition.KeyNotExists(SourceEventKey(sourceEventId)));
-                _ = transaction.StringSetAsync(SourceEventKey(sourceEventId), sealedEntry.Name);
-            }
-            _ = transaction.ListRightPushAsync(EntriesKey(challengeId), sealedEntry.ToByteArray());
-            _ = transaction.StringSetAsync(HeadKey(challengeId), $"{sealedEntry.Sequence}:{sealedEntry.Hash}");
-            if (await transaction.ExecuteAsync())
-                return sealedEntry;
-
-            if (sourceEventId is not null && await db.KeyExistsAsync(SourceEventKey(sourceEventId)))
+            var (head, _) = await ReadAsync(challengeId);
+            var result = await TryAppendAsync(challengeId, head, unsealed, new AppendOptions { SourceKey = sourceEventId });
+            if (result.Status == AppendStatus.Appended)
+                return result.Entry;
+            if (result.Status == AppendStatus.Duplicate)
                 return null;
-            // Another append won the race; back off a little, at random, so the writers spread out.
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 4 + attempt)), timeProvider);
+            await BackOffAsync(attempt);
         }
         throw new RedisException($"The record of {challengeId} kept changing during {MaxAppendAttempts} append attempts.");
     }
+
+    /// <summary>Holds an event back; Conflict when the head moved since <paramref name="head"/>.</summary>
+    public async Task<AppendStatus> TryHoldAsync(string challengeId, RecordHead? head, string eventId, string heldEvent)
+    {
+        var result = (RedisResult[])(await RecordScripts.Hold.RunAsync(redis.GetDatabase(),
+            [HeadKey(challengeId), SourceKey(eventId), HeldKey(challengeId)], [head?.ToString() ?? "", eventId, heldEvent]))!;
+        return ((string)result[0]!) switch
+        {
+            RecordScripts.Held => AppendStatus.Appended,
+            RecordScripts.Duplicate => AppendStatus.Duplicate,
+            _ => AppendStatus.Conflict,
+        };
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> HeldAsync(string challengeId) =>
+        (await redis.GetDatabase().HashGetAllAsync(HeldKey(challengeId))).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+
+    /// <summary>Saves a draft once per request (<paramref name="requestKey"/>); the existing draft's id when it was saved before.</summary>
+    public async Task<(bool Saved, string ExistingDraftId, string ExistingFingerprint)> SaveDraftAsync(string challengeId, string draftId, RecordEntry draft,
+        string requestKey, string fingerprint, Disputes.EventBus.EventEnvelope envelope)
+    {
+        var result = (RedisResult[])(await RecordScripts.SaveDraft.RunAsync(redis.GetDatabase(),
+            [SourceKey(requestKey), DraftsKey(challengeId), outbox.StreamKey],
+            [$"{draftId}|{fingerprint}", draftId, draft.ToByteArray(), envelope.ToCloudEventJson()]))!;
+        if ((string)result[0]! == RecordScripts.Appended)
+            return (true, "", "");
+        var existing = (string)result[1]!;
+        var separator = existing.IndexOf('|');
+        return (false, existing[..separator], existing[(separator + 1)..]);
+    }
+
+    public async Task<RecordEntry?> GetDraftAsync(string challengeId, string draftId)
+    {
+        var value = await redis.GetDatabase().HashGetAsync(DraftsKey(challengeId), draftId);
+        return value.IsNull ? null : RecordEntry.Parser.ParseFrom((byte[])value!);
+    }
+
+    /// <summary>What a recorded source (event or request) made, or null when it is not recorded.</summary>
+    public async Task<AppendResult?> FindSourceAsync(string sourceKey)
+    {
+        var value = await redis.GetDatabase().StringGetAsync(SourceKey(sourceKey));
+        return value.IsNull ? null : Existing(value.ToString());
+    }
+
+    /// <summary>What the record knows of each challenge raised in [start, end), read in one pipeline.</summary>
+    public async Task<IReadOnlyList<DisputeRecord>> RaisedBetweenAsync(DateTimeOffset start, DateTimeOffset end)
+    {
+        var db = redis.GetDatabase();
+        var ids = await db.SortedSetRangeByScoreAsync(ReportIndexKey, start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), Exclude.Stop);
+        var batch = db.CreateBatch();
+        var reads = ids.Select(id => batch.HashGetAllAsync(StateKey(id.ToString()))).ToArray();
+        batch.Execute();
+        var records = new List<DisputeRecord>(reads.Length);
+        foreach (var read in reads)
+        {
+            if (DisputeRecordHash.Read(await read) is { } record)
+                records.Add(record);
+        }
+        return records;
+    }
+
+    public Task ForgetHeldAsync(string challengeId, string eventId) =>
+        redis.GetDatabase().HashDeleteAsync(HeldKey(challengeId), eventId);
 
     /// <summary>Entries in record order, from position <paramref name="skip"/>.</summary>
     public async Task<IReadOnlyList<RecordEntry>> ListAsync(string challengeId, long skip = 0, long take = -1)
@@ -69,14 +224,42 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
         return values.Select(v => RecordEntry.Parser.ParseFrom((byte[])v!)).ToArray();
     }
 
+    /// <summary>The entry with id <paramref name="entryId"/>, or null.</summary>
+    public async Task<RecordEntry?> GetAsync(string challengeId, string entryId)
+    {
+        var position = await redis.GetDatabase().HashGetAsync(IndexKey(challengeId), entryId);
+        return position.IsNull ? null : await GetBySequenceAsync(challengeId, (long)position);
+    }
+
+    public async Task<RecordEntry?> GetBySequenceAsync(string challengeId, long sequence)
+    {
+        var value = await redis.GetDatabase().ListGetByIndexAsync(EntriesKey(challengeId), sequence - 1);
+        return value.IsNull ? null : RecordEntry.Parser.ParseFrom((byte[])value!);
+    }
+
     public Task<long> CountAsync(string challengeId) => redis.GetDatabase().ListLengthAsync(EntriesKey(challengeId));
 
-    private static (long Sequence, string Hash) ParseHead(RedisValue head)
+    /// <summary>What VerifyRecord compares the chain with: the head, the checkpoint, and whether the record was ever opened.</summary>
+    public async Task<(RecordHead? Head, RecordCheckpoint? Checkpoint, bool Opened)> SealsAsync(string challengeId)
     {
-        if (head.IsNull)
-            return (0, "");
-        var text = head.ToString();
-        var separator = text.IndexOf(':');
-        return (long.Parse(text[..separator], System.Globalization.CultureInfo.InvariantCulture), text[(separator + 1)..]);
+        var transaction = redis.GetDatabase().CreateTransaction();
+        var head = transaction.StringGetAsync(HeadKey(challengeId));
+        var checkpoint = transaction.StringGetAsync(CheckpointKey(challengeId));
+        var opened = transaction.KeyExistsAsync(StateKey(challengeId));
+        await transaction.ExecuteAsync();
+        return (RecordHead.Parse(await head), RecordCheckpoint.Parse(await checkpoint), await opened);
+    }
+
+    public static Task BackOffAsync(int attempt) =>
+        // Another append won the race; back off a little, at random, so the writers spread out.
+        // Wall-clock milliseconds, not the record's clock: a test's fake clock must not stall contention.
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 4 + attempt)));
+
+    private static AppendResult Existing(string value)
+    {
+        var separator = value.IndexOf('|');
+        var sequenceText = separator < 0 ? value : value[..separator];
+        _ = long.TryParse(sequenceText, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence);
+        return new AppendResult(AppendStatus.Duplicate, null, sequence, separator < 0 ? "" : value[(separator + 1)..]);
     }
 }

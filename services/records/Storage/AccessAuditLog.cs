@@ -1,0 +1,63 @@
+using Disputes.ServiceDefaults.Identity;
+using Disputes.V1;
+using Google.Protobuf.WellKnownTypes;
+using StackExchange.Redis;
+
+namespace Disputes.Records.Storage;
+
+/// <summary>
+/// Who read which record, when: a log of its own (never entries of the dispute's record), one
+/// stream for the partnership and one per dispute. A read is answered only once it is logged.
+/// </summary>
+public sealed class AccessAuditLog(IConnectionMultiplexer redis, TimeProvider timeProvider)
+{
+    private static readonly RedisKey AllKey = $"{RecordStore.Prefix}audit";
+
+    private static RedisKey DisputeKey(string challengeId) => $"{RecordStore.Prefix}audit:{challengeId}";
+
+    public async Task RecordAsync(Caller caller, string method, string challengeId, string resource, DisputeView view, string traceId)
+    {
+        NameValueEntry[] fields =
+        [
+            new("time", timeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
+            new("professional", caller.ProfessionalId),
+            new("agency", caller.AgencyId),
+            new("roles", string.Join(' ', caller.Roles.Order(StringComparer.Ordinal))),
+            new("method", method),
+            new("resource", resource),
+            new("view", view == DisputeView.Full ? "full" : "support"),
+            new("trace", traceId),
+        ];
+        var transaction = redis.GetDatabase().CreateTransaction();
+        _ = transaction.StreamAddAsync(AllKey, fields);
+        _ = transaction.StreamAddAsync(DisputeKey(challengeId), fields);
+        if (!await transaction.ExecuteAsync())
+            throw new RedisException("The access audit was not written.");
+    }
+
+    /// <summary>Newest first, from before <paramref name="before"/> (a stream id) when given.</summary>
+    public async Task<IReadOnlyList<AccessAuditEntry>> ListAsync(string? challengeId, string? before, int take)
+    {
+        var key = challengeId is null ? AllKey : DisputeKey(challengeId);
+        var entries = await redis.GetDatabase().StreamRangeAsync(key, "-", before is null ? "+" : "(" + before, take, Order.Descending);
+        return entries.Select(ToEntry).ToArray();
+    }
+
+    private static AccessAuditEntry ToEntry(StreamEntry entry)
+    {
+        string Field(string name) => entry[name].ToString();
+        var entryFields = new AccessAuditEntry
+        {
+            Name = $"accessAudit/{entry.Id}",
+            Reader = new Party { ProfessionalId = Field("professional"), AgencyId = Field("agency") },
+            Method = Field("method"),
+            Resource = Field("resource"),
+            View = Field("view"),
+            TraceId = Field("trace"),
+        };
+        if (long.TryParse(Field("time"), out var millis))
+            entryFields.ReadTime = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(millis));
+        entryFields.Roles.AddRange(Field("roles").Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return entryFields;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+
+namespace Disputes.Records.Storage;
+
+/// <summary>
+/// A Lua script run with EVALSHA (loaded on first use, again after a server restart): the
+/// check and every write of one change run on the server as one step, with nothing between.
+/// </summary>
+public sealed class RecordScript(string source)
+{
+    private readonly byte[] _sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(source));
+
+    public async Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return await db.ScriptEvaluateAsync(_sha1, keys, values);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            // EVAL runs it once and leaves it in the server's script cache for the next EVALSHA.
+            return await db.ScriptEvaluateAsync(source, keys, values);
+        }
+    }
+}
+
+/// <summary>The scripts of the record store.</summary>
+public static class RecordScripts
+{
+    public const string Appended = "APPENDED";
+    public const string Held = "HELD";
+    public const string Conflict = "CONFLICT";
+    public const string Duplicate = "DUPLICATE";
+
+    /// <summary>
+    /// Appends a sealed entry if the head is still the one it was sealed against and its source
+    /// (event or request) is not recorded yet; moves the head and the checkpoint, indexes the
+    /// entry, saves the dispute's state, removes what it replaces (a held event, a draft) and
+    /// queues the event it publishes in the outbox.
+    /// KEYS: head, entries, source (the head key when none), state, index, checkpoint, remove-from hash, outbox, report index.
+    /// ARGV: expected head, entry bytes, new head, source value, checkpoint, envelope, field to remove, entry id,
+    /// report score (the raise time, when the entry opens the record), state field/value pairs...
+    /// </summary>
+    public static readonly RecordScript Append = new("""
+        local head = redis.call('GET', KEYS[1]) or ''
+        if KEYS[3] ~= KEYS[1] then
+          local existing = redis.call('GET', KEYS[3])
+          if existing then return {'DUPLICATE', existing} end
+        end
+        if head ~= ARGV[1] then return {'CONFLICT', head} end
+        local length = redis.call('RPUSH', KEYS[2], ARGV[2])
+        redis.call('SET', KEYS[1], ARGV[3])
+        if KEYS[3] ~= KEYS[1] then redis.call('SET', KEYS[3], ARGV[4]) end
+        redis.call('HSET', KEYS[5], ARGV[8], length)
+        if ARGV[5] ~= '' then redis.call('SET', KEYS[6], ARGV[5]) end
+        if ARGV[6] ~= '' then redis.call('XADD', KEYS[8], '*', 'envelope', ARGV[6]) end
+        if ARGV[7] ~= '' then redis.call('HDEL', KEYS[7], ARGV[7]) end
+        if ARGV[9] ~= '' then redis.call('ZADD', KEYS[9], ARGV[9], ARGV[10]) end
+        for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+        return {'APPENDED', tostring(length)}
+        """);
+
+    /// <summary>
+    /// Holds an event back until its predecessor is recorded, if the head is still the one the
+    /// decision to hold was made against (else the predecessor may just have landed: decide again).
+    /// KEYS: head, source, held. ARGV: expected head, event id, held event.
+    /// </summary>
+    public static readonly RecordScript Hold = new("""
+        if redis.call('EXISTS', KEYS[2]) == 1 then return {'DUPLICATE', ''} end
+        local head = redis.call('GET', KEYS[1]) or ''
+        if head ~= ARGV[1] then return {'CONFLICT', head} end
+        redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+        return {'HELD', ''}
+        """);
+
+    /// <summary>
+    /// Saves a draft once per request and queues its event.
+    /// KEYS: request, drafts, outbox. ARGV: request value, draft id, draft bytes, envelope.
+    /// </summary>
+    public static readonly RecordScript SaveDraft = new("""
+        local existing = redis.call('GET', KEYS[1])
+        if existing then return {'DUPLICATE', existing} end
+        redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+        redis.call('SET', KEYS[1], ARGV[1])
+        if ARGV[4] ~= '' then redis.call('XADD', KEYS[3], '*', 'envelope', ARGV[4]) end
+        return {'APPENDED', ''}
+        """);
+}

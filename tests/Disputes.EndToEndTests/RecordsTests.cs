@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Disputes.ServiceDefaults.Identity;
+using Disputes.V1;
+using Grpc.Core;
+
+namespace Disputes.EndToEndTests;
+
+/// <summary>The records service through the gateway: the chronology in the caller's trace, verification, support view, audit and minutes rules.</summary>
+[Collection(SuiteCollection.Name)]
+public sealed class RecordsTests(SuiteFixture suite)
+{
+    private readonly ChallengeService.ChallengeServiceClient _challenges = new(suite.Gateway);
+    private readonly RecordsService.RecordsServiceClient _records = new(suite.Gateway);
+
+    private Metadata Referrer => suite.Bearer("pc-101", "police");
+
+    [Fact]
+    public async Task The_chronology_verifies_is_redacted_for_support_and_every_read_is_audited()
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var headers = Referrer;
+        headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var raised = await _challenges.RaiseChallengeAsync(DisputeLifecycleTests.NewRaise(), headers);
+
+        var timeline = await Until(async () =>
+        {
+            var list = await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised.Name }, Referrer);
+            return list.Entries.Count > 0 ? list : throw new RpcException(new Status(StatusCode.NotFound, "not yet"));
+        });
+        var first = timeline.Entries[0];
+        Assert.Equal(RecordEntryKind.ChallengeRaised, first.Kind);
+        Assert.Equal(traceId, first.TraceId);
+        Assert.Equal(first, await _records.GetRecordEntryAsync(new GetRecordEntryRequest { Name = first.Name }, Referrer));
+
+        var verified = await _records.VerifyRecordAsync(new VerifyRecordRequest { Parent = raised.Name }, Referrer);
+        Assert.True(verified.Intact, string.Join(" ", verified.Problems));
+        Assert.False(verified.HasMissingAfterSequence);
+        Assert.Equal(timeline.Entries.Count, verified.HeadSequence);
+
+        var support = suite.Bearer("ops-1", "it-support", DisputeRoles.Support);
+        var redacted = await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised.Name }, support);
+        Assert.All(redacted.Entries, e => Assert.Equal("", e.Summary));
+        Assert.Equal(traceId, redacted.Entries[0].TraceId);
+
+        var audit = await _records.ListAccessAuditAsync(new ListAccessAuditRequest { Challenge = raised.Name },
+            suite.Bearer("scp-1", "partnership", DisputeRoles.Partnership));
+        Assert.Contains(audit.Entries, e => e.Method == "ListRecordEntries" && e.Reader.ProfessionalId == "ops-1" && e.View == "support");
+        Assert.Contains(audit.Entries, e => e.Method == "GetRecordEntry" && e.Resource == first.Name);
+        Assert.Contains(audit.Entries, e => e.Method == "VerifyRecord" && e.Reader.ProfessionalId == "pc-101");
+        var denied = await Assert.ThrowsAsync<RpcException>(() => _records.ListAccessAuditAsync(new ListAccessAuditRequest(), Referrer).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+    }
+
+    [Fact]
+    public async Task Minutes_at_stage_1_are_refused_and_bad_minutes_name_their_fields()
+    {
+        var raised = await _challenges.RaiseChallengeAsync(DisputeLifecycleTests.NewRaise(), Referrer);
+        await Until(() => _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised.Name }, Referrer).ResponseAsync);
+        var seniorManager = suite.Bearer("sm-1", "police", DisputeRoles.SeniorManager);
+
+        var invalid = await Assert.ThrowsAsync<RpcException>(() => _records.RecordMinutesAsync(
+            new RecordMinutesRequest { Parent = raised.Name, Meeting = new Meeting() }, seniorManager).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
+
+        var early = await Assert.ThrowsAsync<RpcException>(() => _records.RecordMinutesAsync(new RecordMinutesRequest
+        {
+            Parent = raised.Name,
+            Meeting = new Meeting
+            {
+                HeldTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
+                Attendees = { new Party { AgencyId = "police" } },
+                Minutes = "A meeting too early.",
+            },
+        }, seniorManager).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, early.StatusCode);
+    }
+
+    private static async Task<T> Until<T>(Func<Task<T>> read)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}
