@@ -49,6 +49,9 @@ ensure_redis
 mkdir -p "$run/logs" "$pids" "$run/redis"
 [ -s "$run/dev-signing-key" ] || head -c 32 /dev/urandom | base64 > "$run/dev-signing-key"
 chmod 600 "$run/dev-signing-key"
+# The key that seals each record's head, kept outside Redis as in production.
+[ -s "$run/records-checkpoint-key" ] || head -c 32 /dev/urandom | base64 > "$run/records-checkpoint-key"
+chmod 600 "$run/records-checkpoint-key"
 
 echo "Building..."
 dotnet build "$root/Disputes.slnx" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
@@ -64,6 +67,7 @@ echo $! > "$pids/redis.pid"
 export ASPNETCORE_ENVIRONMENT=Development
 export ConnectionStrings__redis="127.0.0.1:$redis_port"
 export Auth__SigningKey="$(cat "$run/dev-signing-key")"
+export Records__CheckpointKey="$(cat "$run/records-checkpoint-key")"
 # The demo partnership directory (fictional agencies and people); loading it again changes nothing.
 export Escalation__DirectoryFile="$root/deploy/directory/demo-partnership.yaml"
 for app in "${apps[@]}"; do

@@ -54,6 +54,7 @@ public sealed class SuiteFixture : IAsyncLifetime
                 ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{_ports[name].Http}",
                 ["ConnectionStrings__redis"] = $"127.0.0.1:{redisPort}",
                 ["Auth__SigningKey"] = Auth.SigningKey,
+                ["Records__CheckpointKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 // The development signing key is refused outside Development.
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["EventBus__PollInterval"] = "00:00:00.020",
