@@ -1,0 +1,15 @@
+using Disputes.EventBus;
+using Disputes.Notification.Domain;
+using Disputes.Notification.Sending;
+using Disputes.V1.Events;
+
+namespace Disputes.Notification.Events;
+
+public sealed class ChallengeEscalatedHandler(DisputeFactsLookup lookup, Notifier notifier) : IIntegrationEventHandler<ChallengeEscalated>
+{
+    public async Task HandleAsync(ChallengeEscalated @event, EventContext context, CancellationToken cancellationToken)
+    {
+        var (challengeId, facts) = await lookup.RequireAsync(@event);
+        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context);
+    }
+}

@@ -1,0 +1,15 @@
+using Disputes.EventBus;
+using Disputes.Notification.Domain;
+using Disputes.Notification.Sending;
+using Disputes.V1.Events;
+
+namespace Disputes.Notification.Events;
+
+public sealed class ChallengeResolvedHandler(DisputeFactsLookup lookup, Notifier notifier) : IIntegrationEventHandler<ChallengeResolved>
+{
+    public async Task HandleAsync(ChallengeResolved @event, EventContext context, CancellationToken cancellationToken)
+    {
+        var (challengeId, facts) = await lookup.RequireAsync(@event);
+        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context);
+    }
+}
