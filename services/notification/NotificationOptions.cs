@@ -74,5 +74,6 @@ public sealed class SendingOptions
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    public int Concurrency { get; set; } = 8;
+    /// <summary>Deliveries in flight at once per replica; a failing endpoint holds only the slots of its own deliveries.</summary>
+    public int Concurrency { get; set; } = 32;
 }

@@ -167,6 +167,8 @@ public sealed class NotificationTests(SuiteFixture suite)
             probe.Stop();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
+            // The test output may hold a service's appsettings.json; the receiver listens only where it is told.
+            builder.Configuration.Sources.Clear();
             builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
             var app = builder.Build();
             var receiver = new Receiver(app, $"http://127.0.0.1:{port}/hooks");

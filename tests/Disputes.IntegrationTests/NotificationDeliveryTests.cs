@@ -290,6 +290,31 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
     }
 
     [Fact]
+    public async Task An_unreadable_send_job_is_dead_lettered_and_a_slow_endpoint_does_not_hold_up_the_others()
+    {
+        await using var slow = await WebhookReceiver.StartAsync();
+        slow.Delay = TimeSpan.FromSeconds(20);
+        await using var fast = await WebhookReceiver.StartAsync();
+        await Db.StreamAddAsync(DeliveryStore.SendQueue, "unexpected", "entry");
+        await using var host = await NotificationHost.StartAsync(redis, new Dictionary<string, string?> { ["Notification:Sending:Concurrency"] = "4" });
+        await RegisterAsync(host, slow, "childrens-social-care");
+        await RegisterAsync(host, fast, "police");
+
+        await host.PublishAsync(Raise(NewId()));
+        await Eventually.HoldsAsync(() => !slow.Requests.IsEmpty && !fast.Requests.IsEmpty, "both endpoints are called");
+
+        // While the slow endpoint still holds its delivery, later deliveries elsewhere go out at once.
+        var later = NewId();
+        var started = DateTime.UtcNow;
+        await host.PublishAsync(Raise(later));
+        var webhook = await WebhookDeliveryAsync(host, later, DeliveryStatus.Delivered);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "a later delivery waited for the slow endpoint");
+        Assert.Equal("police", webhook.Recipient.AgencyId);
+        Assert.Equal(2, fast.Requests.Count);
+        Assert.Single(await Db.StreamRangeAsync(DeliveryStore.DeadLetters), e => e["job"].HasValue);
+    }
+
+    [Fact]
     public async Task The_circuit_breaker_stops_calling_an_endpoint_that_keeps_failing()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

@@ -45,6 +45,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var port = RedisServerFixture.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // The test output may hold a service's appsettings.json; the receiver listens only where it is told.
+        builder.Configuration.Sources.Clear();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         var receiver = new WebhookReceiver(app, $"http://127.0.0.1:{port}/hooks");

@@ -28,7 +28,6 @@ public sealed partial class DeliverySender(
     ILogger<DeliverySender> logger) : BackgroundService
 {
     public const string Group = "senders";
-    private const int BatchSize = 16;
     private readonly Dictionary<Channel, IDeliveryChannel> _channels = channels.ToDictionary(c => c.Channel);
 
     public string ConsumerName { get; } = $"sender-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
@@ -36,48 +35,71 @@ public sealed partial class DeliverySender(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var sending = options.Value.Sending;
+        var slots = Math.Max(1, sending.Concurrency);
+        // Jobs in flight: a slow or failing endpoint holds its own slots while the rest keep flowing.
+        var inFlight = new HashSet<Task>();
         var groupReady = false;
         var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        var nextReclaim = DateTimeOffset.MinValue;
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var db = redis.GetDatabase();
-                if (!groupReady)
-                {
-                    await db.CreateIfMissingAsync(DeliveryStore.SendQueue, Group);
-                    groupReady = true;
-                }
-                var reclaimed = await db.StreamAutoClaimAsync(DeliveryStore.SendQueue, Group, ConsumerName,
-                    (long)sending.ReclaimAfter.TotalMilliseconds, "0-0", BatchSize);
-                var fresh = await db.StreamReadGroupAsync(DeliveryStore.SendQueue, Group, ConsumerName, ">", BatchSize);
-                var jobs = reclaimed.ClaimedEntries.Concat(fresh).Where(e => !e.IsNull).ToArray();
-                await Parallel.ForEachAsync(jobs,
-                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, sending.Concurrency), CancellationToken = stoppingToken },
-                    async (job, ct) => await SendAsync(job, ct));
-                failures = 0;
-                if (jobs.Length == 0)
-                    await Task.Delay(sending.PollInterval, timeProvider, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Redis down, a group lost with its stream: log, back off, go on.
-                failures++;
-                groupReady = false;
-                LogLoopFailed(ex);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * (1 << Math.Min(failures, 6)))), timeProvider, stoppingToken);
+                    inFlight.RemoveWhere(t => t.IsCompleted);
+                    if (inFlight.Count >= slots)
+                    {
+                        await Task.WhenAny(inFlight);
+                        continue;
+                    }
+                    var db = redis.GetDatabase();
+                    if (!groupReady)
+                    {
+                        await db.CreateIfMissingAsync(DeliveryStore.SendQueue, Group);
+                        groupReady = true;
+                    }
+                    var jobs = new List<StreamEntry>();
+                    if (timeProvider.GetUtcNow() >= nextReclaim)
+                    {
+                        var reclaimed = await db.StreamAutoClaimAsync(DeliveryStore.SendQueue, Group, ConsumerName,
+                            (long)sending.ReclaimAfter.TotalMilliseconds, "0-0", slots - inFlight.Count);
+                        jobs.AddRange(reclaimed.ClaimedEntries.Where(e => !e.IsNull));
+                        nextReclaim = timeProvider.GetUtcNow() + sending.ReclaimAfter / 4;
+                    }
+                    if (jobs.Count < slots - inFlight.Count)
+                        jobs.AddRange((await db.StreamReadGroupAsync(DeliveryStore.SendQueue, Group, ConsumerName, ">", slots - inFlight.Count - jobs.Count)).Where(e => !e.IsNull));
+                    foreach (var job in jobs)
+                        inFlight.Add(SendAsync(job, stoppingToken));
+                    failures = 0;
+                    if (jobs.Count == 0)
+                        await Task.Delay(sending.PollInterval, timeProvider, stoppingToken);
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
                     return;
                 }
+                catch (Exception ex)
+                {
+                    // Redis down, a group lost with its stream: log, back off, go on.
+                    failures++;
+                    groupReady = false;
+                    LogLoopFailed(ex);
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * (1 << Math.Min(failures, 6)))), timeProvider, stoppingToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
             }
+        }
+        finally
+        {
+            // Jobs cut short stay pending and are taken over; wait only for them to notice the stop.
+            await Task.WhenAll(inFlight);
         }
     }
 
