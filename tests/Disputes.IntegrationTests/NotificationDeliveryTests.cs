@@ -433,6 +433,44 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         });
     }
 
+    [Fact]
+    public async Task A_watch_resumed_after_deliveries_that_were_trimmed_is_told_rather_than_silently_missing_them()
+    {
+        await using var host = await NotificationHost.StartAsync(redis);
+        var watcher = host.Bearer("sys-1", "police");
+        var ids = new[] { NewId(), NewId() };
+        foreach (var id in ids)
+        {
+            await host.PublishAsync(Raise(id));
+            await DeliveriesAsync(host, $"challenges/{id}", watcher, 2);
+        }
+        var entries = await Db.StreamRangeAsync(DeliveryStore.AgencyStream("police"));
+        Assert.Equal(2, entries.Length);
+        var oldest = entries[0].Id.ToString();
+
+        // Nothing trimmed: resuming from the oldest gives the newer one.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var resumed = host.Client.WatchNotifications(new WatchNotificationsRequest { Parent = "agencies/police", ResumeCursor = oldest }, watcher, cancellationToken: cancel.Token);
+        Assert.True(await resumed.ResponseStream.MoveNext(cancel.Token));
+        Assert.Equal(entries[1].Id.ToString(), resumed.ResponseStream.Current.Cursor);
+        resumed.Dispose();
+
+        // The stream keeps a bounded length: once the entry after a cursor is gone, resuming there is refused.
+        var newest = entries[1].Id.ToString();
+        await Db.StreamTrimAsync(DeliveryStore.AgencyStream("police"), 1);
+        var expired = await Assert.ThrowsAsync<RpcException>(() => host.Client.WatchNotifications(
+            new WatchNotificationsRequest { Parent = "agencies/police", ResumeCursor = "0-1" }, watcher, cancellationToken: cancel.Token).ResponseStream.MoveNext(cancel.Token));
+        Assert.Equal(StatusCode.FailedPrecondition, expired.StatusCode);
+
+        // A watcher that had seen the newest is still current.
+        var third = NewId();
+        var current = host.Client.WatchNotifications(new WatchNotificationsRequest { Parent = "agencies/police", ResumeCursor = newest }, watcher, cancellationToken: cancel.Token);
+        await host.PublishAsync(Raise(third));
+        Assert.True(await current.ResponseStream.MoveNext(cancel.Token));
+        Assert.StartsWith($"challenges/{third}/", current.ResponseStream.Current.Name);
+        current.Dispose();
+    }
+
     private static async Task<WebhookSubscription> RegisterAsync(NotificationHost host, WebhookReceiver receiver, string agency)
     {
         var created = await host.Client.CreateWebhookSubscriptionAsync(new CreateWebhookSubscriptionRequest

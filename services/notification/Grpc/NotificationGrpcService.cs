@@ -23,7 +23,8 @@ public sealed class NotificationGrpcService(
     /// <summary>Safeguarding leads act as line managers here; the shared role table does not name them yet.</summary>
     public const string SafeguardingLeadRole = "safeguarding_lead";
 
-    public static TimeSpan WatchPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>How often an idle watch looks for new deliveries (StackExchange.Redis does not block on reads).</summary>
+    private static readonly TimeSpan WatchPollInterval = TimeSpan.FromMilliseconds(100);
 
     public override async Task<ListDeliveriesResponse> ListDeliveries(ListDeliveriesRequest request, ServerCallContext context)
     {
@@ -103,6 +104,11 @@ public sealed class NotificationGrpcService(
         if (caller.AgencyId != agencyId)
             throw RpcErrors.PermissionDenied($"Only {agencyId}'s own professionals and systems may watch its notifications.");
 
+        if (request.ResumeCursor.Length > 0 && await deliveries.TrimmedAfterAsync(agencyId, request.ResumeCursor))
+        {
+            throw RpcErrors.FailedPrecondition(request.Parent, "CURSOR_EXPIRED",
+                "Deliveries after resume_cursor are no longer kept; list the agency's deliveries to catch up, then watch without a cursor.");
+        }
         var cursor = request.ResumeCursor.Length > 0 ? request.ResumeCursor : await deliveries.LatestCursorAsync(agencyId);
         var cancellation = context.CancellationToken;
         while (!cancellation.IsCancellationRequested)

@@ -147,6 +147,40 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
         return last.Length == 0 ? "0-0" : last[0].Id.ToString();
     }
 
+    /// <summary>
+    /// Whether entries after <paramref name="cursor"/> may have been trimmed from the agency's
+    /// stream, so a watch resumed there would miss some: entries were trimmed, and the oldest
+    /// kept (or, with none kept, the newest ever added) lies beyond the cursor.
+    /// </summary>
+    public async Task<bool> TrimmedAfterAsync(string agencyId, string cursor)
+    {
+        var key = AgencyStream(agencyId);
+        var db = redis.GetDatabase();
+        if (!await db.KeyExistsAsync(key))
+            return false;
+        var info = (RedisResult[])(await db.ExecuteAsync("XINFO", "STREAM", key))!;
+        var fields = new Dictionary<string, RedisResult>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < info.Length; i += 2)
+            fields[(string)info[i]!] = info[i + 1];
+        var length = (long)fields["length"];
+        var added = (long)fields["entries-added"];
+        if (added <= length)
+            return false;
+        var oldest = length == 0 ? (string?)fields["last-generated-id"] : (string?)((RedisResult[])fields["first-entry"]!)[0];
+        return oldest is not null && CompareIds(oldest, cursor) > 0;
+    }
+
+    public static int CompareIds(string a, string b)
+    {
+        static (ulong, ulong) Parse(string id)
+        {
+            var parts = id.Split('-');
+            return (ulong.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture),
+                parts.Length > 1 ? ulong.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
+        }
+        return Parse(a).CompareTo(Parse(b));
+    }
+
     public static (string ChallengeId, string DeliveryId) IdsOf(string deliveryName)
     {
         var parts = deliveryName.Split('/');
