@@ -91,6 +91,23 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
     }
 
     [Fact]
+    public async Task Events_that_overtake_their_raise_are_parked_and_delivered_once_it_arrives()
+    {
+        await using var host = await NotificationHost.StartAsync(redis);
+        var id = NewId();
+        await host.PublishAsync(new ChallengeAcknowledged { Challenge = $"challenges/{id}", Version = 2, Actor = new Party { AgencyId = "childrens-social-care", ProfessionalId = "sw-7" } });
+        await host.PublishAsync(new ChallengeEscalated { Challenge = $"challenges/{id}", Version = 3, FromStage = Stage.ProfessionalDiscussion, ToStage = Stage.LineManagers });
+        await Eventually.HoldsAsync(async () => await Db.ListLengthAsync($"notification:parked:{id}") == 2, "both events are parked");
+
+        await host.PublishAsync(Raise(id));
+
+        var log = await DeliveriesAsync(host, $"challenges/{id}", host.Bearer("pc-101", "police"), 4);
+        Assert.Equal(["challenge-acknowledged", "challenge-escalated", "challenge-received", "challenge-to-acknowledge"], log.Deliveries.Select(d => d.Notice).Order());
+        await Eventually.HoldsAsync(async () => await Db.ListLengthAsync($"notification:parked:{id}") == 0, "the parked events are replayed");
+        Assert.Equal(0, await Db.StreamLengthAsync("challenge-acknowledged-deadletter"));
+    }
+
+    [Fact]
     public async Task A_second_raise_naming_other_parties_is_dead_lettered_and_hands_nobody_the_deliveries()
     {
         await using var host = await NotificationHost.StartAsync(redis);

@@ -6,8 +6,8 @@ using Disputes.V1.Events;
 
 namespace Disputes.Notification.Events;
 
-/// <summary>Keeps the dispute's facts (once) and tells both professionals of the raise.</summary>
-public sealed class ChallengeRaisedHandler(DisputeFactsStore store, Notifier notifier) : IIntegrationEventHandler<ChallengeRaised>
+/// <summary>Keeps the dispute's facts (once), tells both professionals of the raise, then handles the events that overtook it.</summary>
+public sealed class ChallengeRaisedHandler(DisputeFactsStore store, Notifier notifier, ParkedEventReplay parked) : IIntegrationEventHandler<ChallengeRaised>
 {
     public async Task HandleAsync(ChallengeRaised @event, EventContext context, CancellationToken cancellationToken)
     {
@@ -17,5 +17,6 @@ public sealed class ChallengeRaisedHandler(DisputeFactsStore store, Notifier not
         if (!await store.SaveOnceAsync(facts))
             throw new InvalidOperationException($"A raise of {challengeId} names other parties than the first; it is refused.");
         await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context);
+        await parked.ReplayAsync(challengeId, cancellationToken);
     }
 }

@@ -9,7 +9,9 @@ public sealed class ChallengeWithdrawnHandler(DisputeFactsLookup lookup, Notifie
 {
     public async Task HandleAsync(ChallengeWithdrawn @event, EventContext context, CancellationToken cancellationToken)
     {
-        var (challengeId, facts) = await lookup.RequireAsync(@event);
+        if (await lookup.FindOrParkAsync(@event, context) is not { } found)
+            return;
+        var (challengeId, facts) = found;
         await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context);
     }
 }

@@ -5,19 +5,28 @@ using Google.Protobuf;
 
 namespace Disputes.Notification.Events;
 
-/// <summary>The facts an event's notices need; an event that overtook its raise is retried until the raise arrives.</summary>
-public sealed class DisputeFactsLookup(DisputeFactsStore store)
+/// <summary>
+/// The facts an event's notices need. An event that overtook its raise is parked, and handled
+/// again when the raise arrives (<see cref="ParkedEventReplay"/>), so it is neither lost nor dead-lettered.
+/// </summary>
+public sealed class DisputeFactsLookup(DisputeFactsStore store, ParkedEvents parked)
 {
-    public async Task<(string ChallengeId, DisputeFacts Facts)> RequireAsync(IMessage @event)
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
+
+    /// <summary>The challenge and its facts; null when the event was parked to wait for its raise.</summary>
+    public async Task<(string ChallengeId, DisputeFacts Facts)?> FindOrParkAsync(IMessage @event, EventContext context)
     {
         var challengeId = IntegrationEvents.DisputeIdOf(@event)
             ?? throw new InvalidOperationException($"{@event.Descriptor.Name} names no challenge.");
-        var facts = await store.GetAsync(challengeId)
-            ?? throw new DisputeNotYetKnownException(challengeId);
-        return (challengeId, facts);
+        while (true)
+        {
+            if (await store.GetAsync(challengeId) is { } facts)
+                return (challengeId, facts);
+            var waiting = new ParkedEvents.Parked(IntegrationEvents.TypeOf(@event.Descriptor), Formatter.Format(@event),
+                context.EventId, context.Source, context.Time, context.TraceParent);
+            if (await parked.ParkUnlessKnownAsync(challengeId, DisputeFactsStore.KeyOf(challengeId), waiting))
+                return null;
+            // The raise arrived meanwhile: read its facts again.
+        }
     }
 }
-
-/// <summary>The raise of a challenge has not reached notification yet: retried with backoff, dead-lettered if it never does.</summary>
-public sealed class DisputeNotYetKnownException(string challengeId)
-    : Exception($"Challenge {challengeId} is not known here yet; its raise may still be on its way.");

@@ -12,7 +12,9 @@ public sealed class IndependentChairAppointedHandler(DisputeFactsLookup lookup, 
 {
     public async Task HandleAsync(IndependentChairAppointed @event, EventContext context, CancellationToken cancellationToken)
     {
-        var (challengeId, facts) = await lookup.RequireAsync(@event);
+        if (await lookup.FindOrParkAsync(@event, context) is not { } found)
+            return;
+        var (challengeId, facts) = found;
         if (@event.Chair is { ProfessionalId.Length: > 0 })
             await store.SaveChairAsync(challengeId, @event.Chair);
         await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context);

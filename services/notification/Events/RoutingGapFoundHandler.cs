@@ -11,7 +11,9 @@ public sealed class RoutingGapFoundHandler(DisputeFactsLookup lookup, Notifier n
 {
     public async Task HandleAsync(RoutingGapFound @event, EventContext context, CancellationToken cancellationToken)
     {
-        var (challengeId, facts) = await lookup.RequireAsync(@event);
+        if (await lookup.FindOrParkAsync(@event, context) is not { } found)
+            return;
+        var (challengeId, facts) = found;
         await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts, options.Value.PartnershipAgencyId), context);
     }
 }

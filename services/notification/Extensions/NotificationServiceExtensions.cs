@@ -25,7 +25,9 @@ public static class NotificationServiceExtensions
         builder.Services.AddSingleton<DeliveryStore>();
         builder.Services.AddSingleton<DisputeFactsStore>();
         builder.Services.AddSingleton<WebhookSubscriptionStore>();
+        builder.Services.AddSingleton<ParkedEvents>();
         builder.Services.AddSingleton<DisputeFactsLookup>();
+        builder.Services.AddSingleton<ParkedEventReplay>();
         builder.Services.AddSingleton<Notifier>();
         builder.AddDeliveryChannels();
         builder.AddNotificationHandlers();

@@ -12,7 +12,7 @@ namespace Disputes.Notification.Storage;
 /// </summary>
 public sealed class DisputeFactsStore(IConnectionMultiplexer redis)
 {
-    private static RedisKey KeyOf(string challengeId) => $"{DeliveryStore.Prefix}facts:{challengeId}";
+    public static RedisKey KeyOf(string challengeId) => $"{DeliveryStore.Prefix}facts:{challengeId}";
 
     /// <summary>Saves the facts of a raise unless already saved; false when the saved ones name other parties.</summary>
     public async Task<bool> SaveOnceAsync(DisputeFacts facts)
