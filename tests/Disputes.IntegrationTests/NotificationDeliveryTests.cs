@@ -332,6 +332,21 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
     }
 
     [Fact]
+    public async Task A_send_job_that_fails_every_time_it_is_taken_is_dead_lettered_after_a_bound()
+    {
+        var challengeId = NewId();
+        // A delivery whose stored bytes cannot be read: every sender that takes the job fails on it.
+        await Db.HashSetAsync($"notification:deliveries:{challengeId}", "poison", new byte[] { 0xFF, 0xFF, 0xFF });
+        await Db.StreamAddAsync(DeliveryStore.SendQueue, [new NameValueEntry(DeliveryStore.ChallengeField, challengeId), new NameValueEntry(DeliveryStore.DeliveryIdField, "poison")]);
+        await using var host = await NotificationHost.StartAsync(redis, new Dictionary<string, string?> { ["Notification:Sending:ReclaimAfter"] = "00:00:00.200" });
+
+        await Eventually.HoldsAsync(async () => (await Db.StreamRangeAsync(DeliveryStore.DeadLetters)).Any(e => e[DeliveryStore.DeliveryIdField] == "poison"),
+            "the poison job is dead-lettered", TimeSpan.FromSeconds(30));
+        Assert.Equal(0, (await Db.StreamPendingAsync(DeliveryStore.SendQueue, "senders")).PendingMessageCount);
+        Assert.Equal(0, await Db.HashLengthAsync(Disputes.Notification.Sending.DeliverySender.JobTries));
+    }
+
+    [Fact]
     public async Task The_circuit_breaker_stops_calling_an_endpoint_that_keeps_failing()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

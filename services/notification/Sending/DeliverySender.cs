@@ -28,6 +28,12 @@ public sealed partial class DeliverySender(
     ILogger<DeliverySender> logger) : BackgroundService
 {
     public const string Group = "senders";
+
+    /// <summary>Times a job may be taken before it is dead-lettered as poison.</summary>
+    public const int MaxJobTries = 5;
+
+    /// <summary>How many times each job was taken (job id to count).</summary>
+    public static RedisKey JobTries => DeliveryStore.Prefix + "send-tries";
     private readonly Dictionary<Channel, IDeliveryChannel> _channels = channels.ToDictionary(c => c.Channel);
 
     public string ConsumerName { get; } = $"sender-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
@@ -111,17 +117,29 @@ public sealed partial class DeliverySender(
             var challengeId = job[DeliveryStore.ChallengeField];
             var deliveryId = job[DeliveryStore.DeliveryIdField];
             var db = redis.GetDatabase();
-            if (challengeId.IsNullOrEmpty || deliveryId.IsNullOrEmpty)
+            // A job that fails every time it is taken (not a failing endpoint: those are given up by
+            // the pipeline) is dead-lettered after a bound rather than taken over forever.
+            var tries = await db.HashIncrementAsync(JobTries, job.Id);
+            if (challengeId.IsNullOrEmpty || deliveryId.IsNullOrEmpty || tries > MaxJobTries)
             {
-                LogUnreadableJob(job.Id.ToString());
-                await db.StreamAddAsync(DeliveryStore.DeadLetters, [new NameValueEntry("job", job.Id)]);
-                await db.StreamAcknowledgeAsync(DeliveryStore.SendQueue, Group, job.Id);
+                LogUnreadableJob(job.Id.ToString(), tries);
+                var transaction = db.CreateTransaction();
+                _ = transaction.StreamAddAsync(DeliveryStore.DeadLetters,
+                [
+                    new NameValueEntry("job", job.Id),
+                    new NameValueEntry(DeliveryStore.ChallengeField, challengeId.IsNull ? "" : challengeId),
+                    new NameValueEntry(DeliveryStore.DeliveryIdField, deliveryId.IsNull ? "" : deliveryId),
+                ]);
+                _ = transaction.StreamAcknowledgeAsync(DeliveryStore.SendQueue, Group, job.Id);
+                _ = transaction.HashDeleteAsync(JobTries, job.Id);
+                await transaction.ExecuteAsync();
                 return;
             }
             var read = await store.GetAsync(challengeId.ToString(), deliveryId.ToString());
             if (read is null || read.Status != DeliveryStatus.Pending)
             {
                 await db.StreamAcknowledgeAsync(DeliveryStore.SendQueue, Group, job.Id);
+                await db.HashDeleteAsync(JobTries, job.Id);
                 return;
             }
 
@@ -132,6 +150,7 @@ public sealed partial class DeliverySender(
             completed.DeliverTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
             if (await store.CompleteAsync(read, completed, events.Create(DeliveryViews.DeliveredEvent(completed)), job.Id, Group))
                 LogCompleted(completed.Name, completed.Channel, completed.Status, completed.Attempts);
+            await db.HashDeleteAsync(JobTries, job.Id);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -172,8 +191,8 @@ public sealed partial class DeliverySender(
     [LoggerMessage(LogLevel.Warning, "The send loop failed; backing off")]
     private partial void LogLoopFailed(Exception exception);
 
-    [LoggerMessage(LogLevel.Warning, "Send job {Job} cannot be read; dead-lettered")]
-    private partial void LogUnreadableJob(string job);
+    [LoggerMessage(LogLevel.Warning, "Send job {Job} cannot be read or failed {Tries} times; dead-lettered")]
+    private partial void LogUnreadableJob(string job, long tries);
 
     [LoggerMessage(LogLevel.Warning, "Send job {Job} failed; it stays pending and will be taken over")]
     private partial void LogJobFailed(Exception exception, string job);
