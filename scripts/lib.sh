@@ -10,6 +10,16 @@ ensure_redis() {
   command -v redis-server >/dev/null 2>&1 || { echo "could not install redis-server" >&2; return 1; }
 }
 
+# The integration tests send email to a real SMTP server on loopback: Debian's aiosmtpd.
+ensure_aiosmtpd() {
+  /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 && return 0
+  echo "python3-aiosmtpd is not installed; installing it from Debian's packages..." >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq python3-aiosmtpd >/dev/null
+  /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || { echo "could not install python3-aiosmtpd" >&2; return 1; }
+}
+
 ensure_dotnet() {
   command -v dotnet >/dev/null 2>&1 || { echo "the .NET 10 SDK is required (dotnet on PATH)" >&2; return 1; }
 }

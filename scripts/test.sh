@@ -8,6 +8,7 @@ results="$root/.run/test-results"
 
 ensure_dotnet || exit 1
 ensure_redis || exit 1
+ensure_aiosmtpd || exit 1
 if [ -f "$root/tests/deploy/package.json" ]; then
   (cd "$root/tests/deploy" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || { echo "npm ci failed in tests/deploy"; echo "0 passed, 1 failed"; exit 1; }
 fi

@@ -26,6 +26,14 @@ public sealed class SuiteFixture : IAsyncLifetime
 
     public int GatewayHttpPort => _ports["gateway"].Http;
 
+    /// <summary>Where the SMTP server (Debian's aiosmtpd) keeps the email notification sends.</summary>
+    public string SmtpMaildir { get; } = Path.Combine(Path.GetTempPath(), $"disputes-e2e-smtp-{Guid.NewGuid():N}");
+
+    /// <summary>The agency whose notices notification emails to <see cref="SmtpMailbox"/>.</summary>
+    public const string EmailedAgency = "police-emailed";
+
+    public const string SmtpMailbox = "safeguarding@police-emailed.example.org";
+
     public async Task InitializeAsync()
     {
         var root = RepositoryRoot();
@@ -33,6 +41,9 @@ public sealed class SuiteFixture : IAsyncLifetime
         var redisPort = FreePort();
         Directory.CreateDirectory(_redisDirectory);
         Start("redis", "redis-server", null, new Dictionary<string, string>(), ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _redisDirectory]);
+        var smtpPort = FreePort();
+        Start("smtp", File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", null, new Dictionary<string, string>(),
+            ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{smtpPort}", "-c", "aiosmtpd.handlers.Mailbox", SmtpMaildir]);
 
         var apps = new[]
         {
@@ -59,6 +70,16 @@ public sealed class SuiteFixture : IAsyncLifetime
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["EventBus__PollInterval"] = "00:00:00.020",
             };
+            if (name == "notification")
+            {
+                // Webhooks to the tests' receivers on loopback, and email to the SMTP server.
+                environment["Notification__Webhooks__AllowLoopback"] = "true";
+                environment["Notification__Sending__FirstRetryDelay"] = "00:00:00.100";
+                environment["Notification__Email__Host"] = "127.0.0.1";
+                environment["Notification__Email__Port"] = $"{smtpPort}";
+                environment["Notification__Email__Security"] = "None";
+                environment[$"Notification__Email__Mailboxes__{EmailedAgency}"] = SmtpMailbox;
+            }
             if (name == "gateway")
             {
                 // Low enough for a test to reach, high enough for the other tests' polling.
@@ -98,6 +119,8 @@ public sealed class SuiteFixture : IAsyncLifetime
         }
         if (Directory.Exists(_redisDirectory))
             Directory.Delete(_redisDirectory, recursive: true);
+        if (Directory.Exists(SmtpMaildir))
+            Directory.Delete(SmtpMaildir, recursive: true);
         return Task.CompletedTask;
     }
 

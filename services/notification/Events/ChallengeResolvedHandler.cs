@@ -1,0 +1,17 @@
+using Disputes.EventBus;
+using Disputes.Notification.Domain;
+using Disputes.Notification.Sending;
+using Disputes.V1.Events;
+
+namespace Disputes.Notification.Events;
+
+public sealed class ChallengeResolvedHandler(DisputeFactsLookup lookup, Notifier notifier) : IIntegrationEventHandler<ChallengeResolved>
+{
+    public async Task HandleAsync(ChallengeResolved @event, EventContext context, CancellationToken cancellationToken)
+    {
+        if (await lookup.FindOrParkAsync(@event, context) is not { } found)
+            return;
+        var (challengeId, facts) = found;
+        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context);
+    }
+}

@@ -1,0 +1,208 @@
+using Disputes.EventBus;
+using Disputes.EventBus.Redis;
+using Disputes.Notification.Channels;
+using Disputes.Notification.Domain;
+using Disputes.Notification.Storage;
+using Disputes.V1;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Disputes.Notification.Sending;
+
+/// <summary>
+/// Sends webhook and email deliveries from the send queue (a Redis stream with one consumer
+/// group, shared by replicas). Each job is acknowledged only with the delivery's outcome and
+/// its NotificationDelivered event, in one transaction; a job left by a sender that died is
+/// taken over after <see cref="SendingOptions.ReclaimAfter"/> and sent again under the same id.
+/// Nothing one job does can stop the loop.
+/// </summary>
+public sealed partial class DeliverySender(
+    IConnectionMultiplexer redis,
+    DeliveryStore store,
+    IEnumerable<IDeliveryChannel> channels,
+    SendPipelines pipelines,
+    IntegrationEventFactory events,
+    IOptions<NotificationOptions> options,
+    TimeProvider timeProvider,
+    ILogger<DeliverySender> logger) : BackgroundService
+{
+    public const string Group = "senders";
+
+    /// <summary>Times a job may be taken before it is dead-lettered as poison.</summary>
+    public const int MaxJobTries = 5;
+
+    /// <summary>How many times each job was taken (job id to count).</summary>
+    public static RedisKey JobTries => DeliveryStore.Prefix + "send-tries";
+    private readonly Dictionary<Channel, IDeliveryChannel> _channels = channels.ToDictionary(c => c.Channel);
+
+    public string ConsumerName { get; } = $"sender-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sending = options.Value.Sending;
+        var slots = Math.Max(1, sending.Concurrency);
+        // Jobs in flight: a slow or failing endpoint holds its own slots while the rest keep flowing.
+        var inFlight = new HashSet<Task>();
+        var groupReady = false;
+        var failures = 0;
+        var nextReclaim = DateTimeOffset.MinValue;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    inFlight.RemoveWhere(t => t.IsCompleted);
+                    if (inFlight.Count >= slots)
+                    {
+                        await Task.WhenAny(inFlight);
+                        continue;
+                    }
+                    var db = redis.GetDatabase();
+                    if (!groupReady)
+                    {
+                        await db.CreateIfMissingAsync(DeliveryStore.SendQueue, Group);
+                        groupReady = true;
+                    }
+                    var jobs = new List<StreamEntry>();
+                    if (timeProvider.GetUtcNow() >= nextReclaim)
+                    {
+                        var reclaimed = await db.StreamAutoClaimAsync(DeliveryStore.SendQueue, Group, ConsumerName,
+                            (long)sending.ReclaimAfter.TotalMilliseconds, "0-0", slots - inFlight.Count);
+                        jobs.AddRange(reclaimed.ClaimedEntries.Where(e => !e.IsNull));
+                        nextReclaim = timeProvider.GetUtcNow() + sending.ReclaimAfter / 4;
+                    }
+                    if (jobs.Count < slots - inFlight.Count)
+                        jobs.AddRange((await db.StreamReadGroupAsync(DeliveryStore.SendQueue, Group, ConsumerName, ">", slots - inFlight.Count - jobs.Count)).Where(e => !e.IsNull));
+                    foreach (var job in jobs)
+                        inFlight.Add(SendAsync(job, stoppingToken));
+                    failures = 0;
+                    if (jobs.Count == 0)
+                        await Task.Delay(sending.PollInterval, timeProvider, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    // Redis down, a group lost with its stream: log, back off, go on.
+                    failures++;
+                    groupReady = false;
+                    LogLoopFailed(ex);
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * (1 << Math.Min(failures, 6)))), timeProvider, stoppingToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            // Jobs cut short stay pending and are taken over; wait only for them to notice the stop.
+            await Task.WhenAll(inFlight);
+        }
+    }
+
+    /// <summary>One job: send with retries, then record the outcome. Any failure leaves the job pending, to be taken over.</summary>
+    public async Task SendAsync(StreamEntry job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var challengeId = job[DeliveryStore.ChallengeField];
+            var deliveryId = job[DeliveryStore.DeliveryIdField];
+            var db = redis.GetDatabase();
+            // A job that fails every time it is taken (not a failing endpoint: those are given up by
+            // the pipeline) is dead-lettered after a bound rather than taken over forever.
+            var tries = await db.HashIncrementAsync(JobTries, job.Id);
+            if (challengeId.IsNullOrEmpty || deliveryId.IsNullOrEmpty || tries > MaxJobTries)
+            {
+                LogUnreadableJob(job.Id.ToString(), tries);
+                var transaction = db.CreateTransaction();
+                _ = transaction.StreamAddAsync(DeliveryStore.DeadLetters,
+                [
+                    new NameValueEntry("job", job.Id),
+                    new NameValueEntry(DeliveryStore.ChallengeField, challengeId.IsNull ? "" : challengeId),
+                    new NameValueEntry(DeliveryStore.DeliveryIdField, deliveryId.IsNull ? "" : deliveryId),
+                ]);
+                _ = transaction.StreamAcknowledgeAsync(DeliveryStore.SendQueue, Group, job.Id);
+                _ = transaction.HashDeleteAsync(JobTries, job.Id);
+                await transaction.ExecuteAsync();
+                return;
+            }
+            var read = await store.GetAsync(challengeId.ToString(), deliveryId.ToString());
+            if (read is null || read.Status != DeliveryStatus.Pending)
+            {
+                await db.StreamAcknowledgeAsync(DeliveryStore.SendQueue, Group, job.Id);
+                await db.HashDeleteAsync(JobTries, job.Id);
+                return;
+            }
+
+            var completed = read.Clone();
+            var (delivered, attempts) = await AttemptAsync(read, cancellationToken);
+            completed.Attempts = read.Attempts + attempts;
+            completed.Status = delivered ? DeliveryStatus.Delivered : DeliveryStatus.Failed;
+            completed.DeliverTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
+            if (await store.CompleteAsync(read, completed, events.Create(DeliveryViews.DeliveredEvent(completed)), job.Id, Group))
+                LogCompleted(completed.Name, completed.Channel, completed.Status, completed.Attempts);
+            await db.HashDeleteAsync(JobTries, job.Id);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogJobFailed(ex, job.Id.ToString());
+        }
+    }
+
+    private async Task<(bool Delivered, int Attempts)> AttemptAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        if (!_channels.TryGetValue(delivery.Channel, out var channel))
+            return (false, 0);
+        var prepared = await channel.PrepareAsync(delivery, cancellationToken);
+        if (prepared is null)
+        {
+            LogCannotSend(delivery.Name, delivery.Destination);
+            return (false, 0);
+        }
+        var attempts = 0;
+        try
+        {
+            await pipelines.For(prepared.Endpoint).ExecuteAsync(async ct =>
+            {
+                Interlocked.Increment(ref attempts);
+                await prepared.SendOnceAsync(ct);
+            }, cancellationToken);
+            return (true, attempts);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogGivenUp(ex, delivery.Name, prepared.Endpoint, attempts);
+            return (false, attempts);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "The send loop failed; backing off")]
+    private partial void LogLoopFailed(Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "Send job {Job} cannot be read or failed {Tries} times; dead-lettered")]
+    private partial void LogUnreadableJob(string job, long tries);
+
+    [LoggerMessage(LogLevel.Warning, "Send job {Job} failed; it stays pending and will be taken over")]
+    private partial void LogJobFailed(Exception exception, string job);
+
+    [LoggerMessage(LogLevel.Warning, "{Delivery} cannot be sent: {Destination} no longer exists")]
+    private partial void LogCannotSend(string delivery, string destination);
+
+    [LoggerMessage(LogLevel.Warning, "{Delivery} to {Endpoint} given up after {Attempts} attempts")]
+    private partial void LogGivenUp(Exception exception, string delivery, string endpoint, int attempts);
+
+    [LoggerMessage(LogLevel.Information, "{Delivery} over {Channel}: {Status} after {Attempts} attempts")]
+    private partial void LogCompleted(string delivery, Channel channel, DeliveryStatus status, int attempts);
+}

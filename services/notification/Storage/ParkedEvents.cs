@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Disputes.EventBus;
+using StackExchange.Redis;
+
+namespace Disputes.Notification.Storage;
+
+/// <summary>
+/// Events that arrived before their challenge's raise (topics are read independently, so after
+/// an outage a dispute's later events can overtake its raise). They are parked under
+/// <c>parked:{challenge}</c>, atomically with the check that the raise is still unknown, and
+/// replayed once it arrives, instead of being retried into a dead letter.
+/// </summary>
+public sealed class ParkedEvents(IConnectionMultiplexer redis)
+{
+    private static readonly TimeSpan Retention = TimeSpan.FromDays(30);
+
+    private static RedisKey KeyOf(string challengeId) => $"{DeliveryStore.Prefix}parked:{challengeId}";
+
+    public sealed record Parked(string Type, string DataJson, string EventId, string Source, DateTimeOffset Time, string? TraceParent);
+
+    /// <summary>Parks the event unless the raise is known by now (then false: handle it as usual).</summary>
+    public async Task<bool> ParkUnlessKnownAsync(string challengeId, RedisKey factsKey, Parked parked)
+    {
+        var transaction = redis.GetDatabase().CreateTransaction();
+        transaction.AddCondition(Condition.KeyNotExists(factsKey));
+        _ = transaction.ListRightPushAsync(KeyOf(challengeId), JsonSerializer.Serialize(parked));
+        _ = transaction.KeyExpireAsync(KeyOf(challengeId), Retention);
+        return await transaction.ExecuteAsync();
+    }
+
+    public async Task<IReadOnlyList<(RedisValue Raw, Parked Event)>> ListAsync(string challengeId)
+    {
+        var values = await redis.GetDatabase().ListRangeAsync(KeyOf(challengeId));
+        return values.Select(v => (v, JsonSerializer.Deserialize<Parked>(v.ToString())!)).ToArray();
+    }
+
+    public Task RemoveAsync(string challengeId, RedisValue raw) =>
+        redis.GetDatabase().ListRemoveAsync(KeyOf(challengeId), raw, 1);
+
+    public static EventContext ContextOf(Parked parked) =>
+        new(parked.EventId, parked.Source, parked.Time, parked.TraceParent, null);
+}
