@@ -55,7 +55,7 @@ public sealed class FuzzTests(SuiteFixture suite, ITestOutputHelper output)
             .Distinct().Take(20).ToList();
         var tally = string.Join(", ", results.SelectMany(r => r.Outcomes).GroupBy(o => o.Status).Select(g => $"{g.Key} {g.Count()}"));
         output.WriteLine($"seed {seed}; {Rpcs.All.Count} RPCs x {MessagesPerRpc} messages: {tally}");
-        Assert.True(failures.Count == 0, $"seed {seed}; {tally}\n{string.Join('\n', failures)}");
+        Assert.True(failures.Count == 0, $"seed {seed}; {tally}\n{string.Join('\n', failures)}\n{string.Join('\n', suite.ExitedProcesses().Select(p => $"{p} exited:\n{suite.OutputOf(p)}"))}");
         Assert.Equal(Rpcs.All.Count * MessagesPerRpc, results.Sum(r => r.Outcomes.Count));
 
         Assert.Empty(suite.ExitedProcesses());

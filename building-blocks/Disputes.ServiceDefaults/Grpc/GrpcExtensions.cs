@@ -25,6 +25,7 @@ public static class GrpcExtensions
         builder.Services.AddGrpc(options =>
         {
             options.Interceptors.Add<ServerErrorInterceptor>();
+            options.Interceptors.Add<WellFormedTimes>();
             options.MaxReceiveMessageSize = MaxMessageBytes;
         }).AddJsonTranscoding(options =>
             // So REST callers get the same rich error details (as JSON) that gRPC callers get.
