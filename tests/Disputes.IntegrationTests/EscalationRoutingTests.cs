@@ -66,13 +66,13 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
         await UntilAsync(id, e => e.Stage == Stage.ProfessionalDiscussion, "the escalation is open");
         var trace = ActivityTraceId.CreateRandom().ToHexString();
 
-        await PublishAsync(EscalationEvents.Escalated(id, 4, Stage.LineManagers, 0, now.AddMinutes(5)), $"00-{trace}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        await PublishAsync(EscalationEvents.Escalated(id, 2, Stage.LineManagers, 0, now.AddMinutes(5)), $"00-{trace}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
 
         var escalation = await UntilAsync(id, e => e.Stage == Stage.LineManagers, "stage 2 is routed");
         Assert.Equal(
             ["Referrer:pc-101", "RaisingLineManager:sgt-12", "ReceivingLineManager:tm-2", "IndependentReviewingOfficer:iro-1", "IndependentReviewingOfficer:iro-2"],
             Who(escalation.ResponsibleParties));
-        Assert.Equal(4, escalation.ChallengeVersion);
+        Assert.Equal(2, escalation.ChallengeVersion);
         IReadOnlyList<(ResponsiblePartiesRouted Event, EventEnvelope Envelope)> routed = [];
         await Eventually.HoldsAsync(async () => (routed = await EscalationTestHost.PublishedAsync<ResponsiblePartiesRouted>(redis.Redis)).Count == 2, "both routings are published");
         var stageTwo = routed.Single(r => r.Event.Stage == Stage.LineManagers);
@@ -82,26 +82,35 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task A_redelivered_or_older_event_changes_nothing()
+    public async Task A_redelivered_event_changes_nothing_and_one_that_overtakes_an_earlier_version_waits_for_it()
     {
         var id = EscalationEvents.NewChallengeId();
         var now = DateTimeOffset.UtcNow;
         await PublishAsync(EscalationEvents.Raised(id, now));
-        var toStageThree = EscalationEvents.Escalated(id, 6, Stage.SeniorManagers, 1, now.AddMinutes(5));
+        await UntilAsync(id, _ => true, "the escalation is open");
+
+        // Stage 3 (version 3) overtakes the stage 2 escalation (version 2): it waits, so stage 2 is still routed.
+        var toStageThree = EscalationEvents.Escalated(id, 3, Stage.SeniorManagers, 1, now.AddMinutes(5));
         var eventId = await PublishAsync(toStageThree);
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 1, "stage 3 waits for stage 2");
+        await PublishAsync(EscalationEvents.Escalated(id, 2, Stage.LineManagers, 0, now.AddMinutes(1)));
         var atThree = await UntilAsync(id, e => e.Stage == Stage.SeniorManagers, "stage 3 is routed");
+        Assert.Equal(["raised", "escalated", "escalated"], atThree.History.Select(h => h.Change));
         Assert.Equal(["Referrer:pc-101", "RaisingSeniorManager:insp-21", "ReceivingSeniorManager:sm-4", "IndependentReviewingOfficer:iro-1",
             "IndependentReviewingOfficer:iro-2"], Who(atThree.ResponsibleParties));
+        var stageTwo = (await EscalationTestHost.PublishedAsync<ResponsiblePartiesRouted>(redis.Redis))
+            .Where(r => r.Event.Challenge == $"challenges/{id}" && r.Event.Stage == Stage.LineManagers);
+        Assert.Single(stageTwo);
 
-        // The same event again, and the stage 2 escalation (version 4) arriving late.
+        // The same event again, under its own id and under a new one, changes nothing; the next tier follows.
         await PublishAsync(toStageThree, id: eventId);
         await PublishAsync(toStageThree);
-        await PublishAsync(EscalationEvents.Escalated(id, 4, Stage.LineManagers, 0, now.AddMinutes(1)));
-        await PublishAsync(EscalationEvents.Escalated(id, 7, Stage.SeniorManagers, 2, now.AddMinutes(9)));
+        await PublishAsync(EscalationEvents.Escalated(id, 4, Stage.SeniorManagers, 2, now.AddMinutes(9)));
 
         var atTierTwo = await UntilAsync(id, e => e.ManagementTier == 2, "tier 2 is routed");
-        Assert.Equal(["raised", "escalated", "escalated"], atTierTwo.History.Select(h => h.Change));
+        Assert.Equal(["raised", "escalated", "escalated", "escalated"], atTierTwo.History.Select(h => h.Change));
         Assert.Equal(["Referrer:pc-101", "RaisingSeniorManager:supt-3", "ReceivingSeniorManager:hos-1"], Who(atTierTwo.ResponsibleParties).Take(3));
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 0, "nothing waits any more");
     }
 
     [Fact]
@@ -109,7 +118,7 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
     {
         var id = EscalationEvents.NewChallengeId();
         var now = DateTimeOffset.UtcNow;
-        await PublishAsync(EscalationEvents.Escalated(id, 4, Stage.LineManagers, 0, now.AddMinutes(5)));
+        await PublishAsync(EscalationEvents.Escalated(id, 3, Stage.LineManagers, 0, now.AddMinutes(5)));
         await PublishAsync(EscalationEvents.Acknowledged(id, 2, now.AddMinutes(1)));
         await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 2, "both wait for the raise");
 
@@ -127,7 +136,7 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
         var id = EscalationEvents.NewChallengeId();
         var now = DateTimeOffset.UtcNow;
         await PublishAsync(EscalationEvents.Raised(id, now, lookedAfter: false));
-        await PublishAsync(EscalationEvents.Escalated(id, 5, Stage.SeniorManagers, 3, now.AddMinutes(1)));
+        await PublishAsync(EscalationEvents.Escalated(id, 2, Stage.SeniorManagers, 3, now.AddMinutes(1)));
 
         IReadOnlyList<(RoutingGapFound Event, EventEnvelope Envelope)> gaps = [];
         await Eventually.HoldsAsync(async () => (gaps = await EscalationTestHost.PublishedAsync<RoutingGapFound>(redis.Redis)).Count == 2, "both gaps are published");
@@ -148,7 +157,7 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
             new AppointIndependentChairRequest { Name = name }, _host.Partnership).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, tooEarly.StatusCode);
 
-        await PublishAsync(EscalationEvents.Escalated(id, 9, Stage.SafeguardingPartnership, 0, now.AddMinutes(1)));
+        await PublishAsync(EscalationEvents.Escalated(id, 2, Stage.SafeguardingPartnership, 0, now.AddMinutes(1)));
         var atFour = await UntilAsync(id, e => e.Stage == Stage.SafeguardingPartnership, "stage 4 is routed");
         Assert.Contains("PartnershipContact:scp-1", Who(atFour.ResponsibleParties));
 

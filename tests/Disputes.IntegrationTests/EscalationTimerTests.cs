@@ -87,14 +87,14 @@ public sealed class EscalationTimerTests(RedisServerFixture redis) : IAsyncLifet
         await HandleAsync<ChallengeRaised, ChallengeRaisedHandler>(host, EscalationEvents.Raised(id, RaisedAt));
         Assert.Contains($"{id}|stage|1|0|1", await TimersOfAsync(id));
 
-        await HandleAsync<ChallengeEscalated, ChallengeEscalatedHandler>(host, EscalationEvents.Escalated(id, 3, Stage.LineManagers, 0, RaisedAt.AddHours(2)));
+        await HandleAsync<ChallengeEscalated, ChallengeEscalatedHandler>(host, EscalationEvents.Escalated(id, 2, Stage.LineManagers, 0, RaisedAt.AddHours(2)));
 
         var moved = await TimersOfAsync(id);
         Assert.DoesNotContain(moved, t => t.Contains("|acknowledgement") || t.Contains("|stage|1|"));
-        Assert.Contains($"{id}|stage|2|0|3", moved);
+        Assert.Contains($"{id}|stage|2|0|2", moved);
         Assert.Contains(moved, t => t.Contains("|overall|"));
 
-        await HandleAsync<ChallengeResolved, ChallengeResolvedHandler>(host, EscalationEvents.Resolved(id, 4, Stage.LineManagers, RaisedAt.AddHours(3)));
+        await HandleAsync<ChallengeResolved, ChallengeResolvedHandler>(host, EscalationEvents.Resolved(id, 3, Stage.LineManagers, RaisedAt.AddHours(3)));
         Assert.Empty(await TimersOfAsync(id));
 
         clock.Advance(TimeSpan.FromDays(40));

@@ -33,6 +33,7 @@ public static class EscalationServiceExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DirectoryLoader>());
         builder.Services.AddHostedService<TimerPoller>();
 
+        builder.Services.AddScoped<HeldEvents>();
         builder.Services.AddEventHandler<ChallengeRaised, ChallengeRaisedHandler>();
         builder.Services.AddEventHandler<ChallengeAcknowledged, ChallengeAcknowledgedHandler>();
         builder.Services.AddEventHandler<DiscussionRecorded, DiscussionRecordedHandler>();

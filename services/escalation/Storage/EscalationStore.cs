@@ -53,8 +53,21 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
         return await transaction.ExecuteAsync();
     }
 
-    /// <summary>The events that overtook the raise, oldest version first: (field, topic, event id, traceparent, payload).</summary>
-    public async Task<IReadOnlyList<(string Field, string Topic, string EventId, string? TraceParent, byte[] Payload)>> ParkedAsync(string challengeId)
+    /// <summary>
+    /// Keeps an event that overtook an earlier version of its challenge, only while the escalation
+    /// is still as read (so the predecessor, applied meanwhile, cannot miss it); false otherwise.
+    /// </summary>
+    public async Task<bool> HoldAsync(string challengeId, StoredEscalation current, string topic, long version, string eventId, string? traceParent, IMessage @event)
+    {
+        var transaction = redis.GetDatabase().CreateTransaction();
+        transaction.AddCondition(Condition.StringEqual(EscalationKey(challengeId), current.Stored));
+        _ = transaction.HashSetAsync(EarlyEvents(challengeId), $"{version:D19}|{topic}|{eventId}",
+            $"{traceParent}|{Convert.ToBase64String(@event.ToByteArray())}");
+        return await transaction.ExecuteAsync();
+    }
+
+    /// <summary>The events held back (before the raise, or ahead of an earlier version), oldest version first: (field, version, topic, event id, traceparent, payload).</summary>
+    public async Task<IReadOnlyList<(string Field, long Version, string Topic, string EventId, string? TraceParent, byte[] Payload)>> ParkedAsync(string challengeId)
     {
         var entries = await redis.GetDatabase().HashGetAllAsync(EarlyEvents(challengeId));
         return entries.OrderBy(e => e.Name.ToString(), StringComparer.Ordinal).Select(e =>
@@ -62,7 +75,8 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
             var field = e.Name.ToString().Split('|');
             var value = e.Value.ToString();
             var bar = value.IndexOf('|');
-            return (e.Name.ToString(), field[1], field[2], bar > 0 ? value[..bar] : null, Convert.FromBase64String(value[(bar + 1)..]));
+            return (e.Name.ToString(), long.Parse(field[0], System.Globalization.CultureInfo.InvariantCulture), field[1], field[2],
+                bar > 0 ? value[..bar] : null, Convert.FromBase64String(value[(bar + 1)..]));
         }).ToArray();
     }
 
