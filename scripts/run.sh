@@ -68,6 +68,8 @@ export ASPNETCORE_ENVIRONMENT=Development
 export ConnectionStrings__redis="127.0.0.1:$redis_port"
 export Auth__SigningKey="$(cat "$run/dev-signing-key")"
 export Records__CheckpointKey="$(cat "$run/records-checkpoint-key")"
+# Local agency systems may receive webhooks on this machine.
+export Notification__Webhooks__AllowLoopback=true
 # The demo partnership directory (fictional agencies and people); loading it again changes nothing.
 export Escalation__DirectoryFile="$root/deploy/directory/demo-partnership.yaml"
 for app in "${apps[@]}"; do

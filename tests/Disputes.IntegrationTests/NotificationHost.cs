@@ -41,7 +41,7 @@ public sealed class NotificationHost : IAsyncDisposable
     {
         var auth = new AuthOptions { SigningKey = DevelopmentTokens.NewSigningKey() };
         var grpcPort = RedisServerFixture.FreePort();
-        var builder = WebApplication.CreateBuilder();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.Logging.ClearProviders();
         var configuration = new Dictionary<string, string?>
         {

@@ -42,7 +42,7 @@ public sealed class RecordsHost : IAsyncDisposable
     {
         var auth = new AuthOptions { SigningKey = DevelopmentTokens.NewSigningKey() };
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
-        var builder = WebApplication.CreateBuilder();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
         var configuration = new Dictionary<string, string?>
         {

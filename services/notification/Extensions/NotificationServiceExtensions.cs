@@ -15,9 +15,8 @@ public static class NotificationServiceExtensions
     public static WebApplicationBuilder AddNotificationServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<NotificationOptions>()
+            // Loopback webhooks only when a local run says so (Notification:Webhooks:AllowLoopback), never by environment name alone.
             .Bind(builder.Configuration.GetSection(NotificationOptions.SectionName))
-            .PostConfigure<IHostEnvironment>((options, environment) =>
-                options.Webhooks.AllowLoopback = options.Webhooks.AllowLoopback || environment.IsDevelopment())
             .Validate(o => o.Sending.MaxAttempts > 0, "Notification:Sending:MaxAttempts must be positive")
             .Validate(o => o.PartnershipAgencyId.Length > 0, "Notification:PartnershipAgencyId is required")
             .ValidateOnStart();
