@@ -76,7 +76,9 @@ public sealed class DisputeLifecycleTests(SuiteFixture suite)
             var list = await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised.Name }, Referrer);
             return list.Entries.Count > 0 ? list : throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, "not yet"));
         });
-        var entry = Assert.Single(timeline.Entries);
+        // The record opens with the raise; routing and the referrer's notices follow it.
+        var entry = timeline.Entries[0];
+        Assert.Equal(1, entry.Sequence);
         Assert.Equal(RecordEntryKind.ChallengeRaised, entry.Kind);
         Assert.Equal(traceId, entry.TraceId);
         Assert.Equal(1, entry.Sequence);
@@ -104,7 +106,9 @@ public sealed class DisputeLifecycleTests(SuiteFixture suite)
             var list = await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised!.Name }, Referrer);
             return list.Entries.Count > 0 ? list : throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, "not yet"));
         });
-        var entry = Assert.Single(timeline.Entries);
+        // The record opens with the raise; routing and the referrer's notices follow it.
+        var entry = timeline.Entries[0];
+        Assert.Equal(1, entry.Sequence);
         Assert.Equal(RecordEntryKind.ChallengeRaised, entry.Kind);
         Assert.Equal(traceId, entry.TraceId);
     }
