@@ -1,3 +1,4 @@
+using Disputes.WorkingDays;
 using Disputes.Escalation.Domain;
 using Disputes.V1;
 using Disputes.V1.Events;

@@ -1,3 +1,4 @@
+using Disputes.WorkingDays;
 using Disputes.Escalation.Domain;
 using static Disputes.UnitTests.EscalationDirectoryFixtures;
 

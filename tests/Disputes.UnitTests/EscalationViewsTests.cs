@@ -1,3 +1,4 @@
+using Disputes.WorkingDays;
 using Disputes.Escalation.Domain;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;

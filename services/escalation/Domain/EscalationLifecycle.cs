@@ -1,3 +1,4 @@
+using Disputes.WorkingDays;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1;
 using Disputes.V1.Events;

@@ -1,3 +1,4 @@
+using Disputes.WorkingDays;
 using System.Security.Cryptography;
 using System.Text;
 using Disputes.V1;

@@ -1,3 +1,4 @@
+using Disputes.WorkingDays;
 using Disputes.Escalation.Application;
 using Disputes.Escalation.Directory;
 using Disputes.Escalation.Domain;

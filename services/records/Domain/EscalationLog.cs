@@ -1,3 +1,4 @@
+using Disputes.WorkingDays;
 using Disputes.V1;
 using NodaTime;
 

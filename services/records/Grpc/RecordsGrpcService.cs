@@ -1,3 +1,4 @@
+using Disputes.WorkingDays;
 using System.Globalization;
 using Disputes.EventBus;
 using Disputes.Records.Domain;

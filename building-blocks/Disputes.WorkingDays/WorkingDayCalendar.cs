@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace Disputes.Escalation.Domain;
+namespace Disputes.WorkingDays;
 
 /// <summary>
 /// Working days for timescales: Monday to Friday, less the bank holidays of England and
