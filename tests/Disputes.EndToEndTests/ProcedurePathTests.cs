@@ -173,6 +173,95 @@ public sealed class ProcedurePathTests(SuiteFixture suite)
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
     }
 
+    [Fact]
+    public async Task The_same_path_over_rest_json_through_the_gateway()
+    {
+        var p = await Partnership.SetUpAsync(suite, _escalations);
+
+        var raise = p.NewRaise();
+        var (challenge, trace) = await RestStep<Disputes.V1.Challenge>(p.Referrer, HttpMethod.Post, $"/v1/challenges?requestId={raise.RequestId}", raise.Challenge);
+        await ExpectAsync(challenge, RecordEntryKind.ChallengeRaised, trace, Stage.ProfessionalDiscussion, 0, referrerNotices: 1);
+
+        (challenge, trace) = await RestStep<Disputes.V1.Challenge>(p.SocialWorker, HttpMethod.Post, $"/v1/{challenge.Name}:acknowledge",
+            new AcknowledgeChallengeRequest { Etag = challenge.Etag, RequestId = Guid.NewGuid().ToString() });
+        await ExpectAsync(challenge, RecordEntryKind.Acknowledged, trace, Stage.ProfessionalDiscussion, 0, referrerNotices: 2);
+
+        (challenge, trace) = await RestStep<Disputes.V1.Challenge>(p.Referrer, HttpMethod.Post, $"/v1/{challenge.Name}:recordDiscussion",
+            new RecordDiscussionRequest { Etag = challenge.Etag, Discussion = Discussion(p, "Discussed face to face; no agreement.", p.Referrer, p.SocialWorker) });
+        await ExpectAsync(challenge, RecordEntryKind.Discussion, trace, Stage.ProfessionalDiscussion, 0, referrerNotices: 3);
+
+        (challenge, trace) = await RestStep<Disputes.V1.Challenge>(p.Referrer, HttpMethod.Post, $"/v1/{challenge.Name}:escalate",
+            new EscalateChallengeRequest { Etag = challenge.Etag, Reason = "No agreement at stage 1." });
+        await ExpectAsync(challenge, RecordEntryKind.Escalated, trace, Stage.LineManagers, 0, referrerNotices: 4);
+        var stage2 = await RestStep<Escalation>(p.Referrer, HttpMethod.Get, $"/v1/{challenge.Name}/escalation", null);
+        Assert.Contains(stage2.Result.ResponsibleParties, r => r.Responsibility == Responsibility.IndependentReviewingOfficer && r.Party.ProfessionalId == p.Iro.Id);
+
+        (challenge, trace) = await RestStep<Disputes.V1.Challenge>(p.RaisingLineManager, HttpMethod.Post, $"/v1/{challenge.Name}:review",
+            new ReviewChallengeRequest { Etag = challenge.Etag, Justified = true, Reasons = "New evidence from the school." });
+        await ExpectAsync(challenge, RecordEntryKind.Review, trace, Stage.LineManagers, 0, referrerNotices: 5);
+
+        foreach (var (who, target, tier) in new[] { (p.RaisingLineManager, Stage.Unspecified, 1), (p.RaisingSeniorManager, Stage.Unspecified, 2) })
+        {
+            (challenge, trace) = await RestStep<Disputes.V1.Challenge>(who, HttpMethod.Post, $"/v1/{challenge.Name}:escalate",
+                new EscalateChallengeRequest { Etag = challenge.Etag, Reason = "No agreement at this level.", TargetStage = target });
+            await ExpectAsync(challenge, RecordEntryKind.Escalated, trace, Stage.SeniorManagers, tier, referrerNotices: 5 + tier);
+        }
+        (challenge, trace) = await RestStep<Disputes.V1.Challenge>(p.RaisingHeadOfService, HttpMethod.Post, $"/v1/{challenge.Name}:escalate",
+            new EscalateChallengeRequest { Etag = challenge.Etag, Reason = "Senior managers advise the partnership.", TargetStage = Stage.SafeguardingPartnership });
+        await ExpectAsync(challenge, RecordEntryKind.Escalated, trace, Stage.SafeguardingPartnership, 0, referrerNotices: 8);
+
+        var escalation = await EscalationAtAsync(challenge, Stage.SafeguardingPartnership, 0, p.PartnershipManager);
+        var (appointed, _) = await RestStep<Escalation>(p.PartnershipManager, HttpMethod.Post, $"/v1/{escalation.Name}:appointIndependentChair",
+            new AppointIndependentChairRequest { Etag = escalation.Etag });
+        Assert.Equal(p.Chair.Id, appointed.IndependentChair.ProfessionalId);
+        await Until(async () => (await _challenges.GetChallengeAsync(new GetChallengeRequest { Name = challenge.Name }, p.Referrer.Headers(suite))).IndependentChair?.ProfessionalId == p.Chair.Id);
+
+        var (minutes, minutesTrace) = await RestStep<RecordEntry>(p.Chair, HttpMethod.Post, $"/v1/{challenge.Name}/entries:recordMinutes", new RecordMinutesRequest
+        {
+            RequestId = Guid.NewGuid().ToString(),
+            Meeting = new Meeting
+            {
+                Mode = DiscussionMode.Meeting,
+                HeldTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)),
+                Attendees = { p.RaisingHeadOfService.Party, p.ReceivingHeadOfService.Party, p.Chair.Party },
+                Minutes = "Resolution meeting held; the case is to be re-opened.",
+                Recommendations = { "Review the closure guidance." },
+            },
+        });
+        Assert.Equal((RecordEntryKind.MeetingMinutes, minutesTrace), (minutes.Kind, minutes.TraceId));
+
+        challenge = (await _challenges.GetChallengeAsync(new GetChallengeRequest { Name = challenge.Name }, p.Referrer.Headers(suite))).Clone();
+        (challenge, trace) = await RestStep<Disputes.V1.Challenge>(p.Chair, HttpMethod.Post, $"/v1/{challenge.Name}:resolve", new ResolveChallengeRequest
+        {
+            Etag = challenge.Etag,
+            Resolution = new Resolution { Kind = ResolutionKind.PartnershipRecommendations, Summary = "Re-opened for assessment; guidance to be reviewed." },
+        });
+        Assert.Equal(ChallengeState.Resolved, challenge.State);
+        await ExpectAsync(challenge, RecordEntryKind.Resolved, trace, Stage.SafeguardingPartnership, 0, referrerNotices: 10);
+
+        var (deliveries, _) = await RestStep<ListDeliveriesResponse>(p.Referrer, HttpMethod.Get, $"/v1/{challenge.Name}/deliveries?pageSize=100", null);
+        Assert.Contains(deliveries.Deliveries, d => d.RecipientRole == RecipientRole.Referrer && d.Notice.Length > 0);
+        var (verified, _) = await RestStep<VerifyRecordResponse>(p.Referrer, HttpMethod.Get, $"/v1/{challenge.Name}/entries:verify", null);
+        Assert.True(verified.Intact, verified.ToString());
+    }
+
+    /// <summary>One REST/JSON call through the gateway's HTTP/1.1 port in a fresh trace; the body and answer in the proto3 JSON mapping.</summary>
+    private async Task<(T Result, string TraceId)> RestStep<T>(Person caller, HttpMethod method, string path, Google.Protobuf.IMessage? body)
+        where T : Google.Protobuf.IMessage<T>, new()
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{suite.GatewayHttpPort}") };
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", suite.Token(caller.Id, caller.Agency, caller.Roles));
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        if (body is not null)
+            request.Content = new StringContent(Google.Protobuf.JsonFormatter.Default.Format(body), System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request);
+        var json = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {json}");
+        return (Google.Protobuf.JsonParser.Default.Parse<T>(json), traceId);
+    }
+
     private static Discussion Discussion(Partnership p, string summary, params Person[] attendees) => new()
     {
         Mode = DiscussionMode.Telephone,
