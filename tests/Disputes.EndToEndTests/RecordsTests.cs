@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using System.Reflection;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using UglyToad.PdfPig;
 
 namespace Disputes.EndToEndTests;
 
@@ -74,6 +77,63 @@ public sealed class RecordsTests(SuiteFixture suite)
         }, seniorManager).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, early.StatusCode);
     }
+
+    [Fact]
+    public async Task The_escalation_report_counts_the_dispute_and_its_pdf_shows_the_chronology()
+    {
+        var partnership = suite.Bearer("scp-report", "partnership", DisputeRoles.Partnership);
+        var period = new GetEscalationReportRequest
+        {
+            StartTime = Timestamp.FromDateTime(DateTime.UtcNow.AddDays(-1)),
+            EndTime = Timestamp.FromDateTime(DateTime.UtcNow.AddDays(1)),
+        };
+        var before = await _records.GetEscalationReportAsync(period, partnership);
+
+        var referrer = suite.Bearer("pc-report", "police");
+        var receiver = suite.Bearer("sw-report", "childrens-social-care");
+        var raised = await _challenges.RaiseChallengeAsync(DisputeLifecycleTests.NewRaise(), referrer);
+        var acknowledged = await _challenges.AcknowledgeChallengeAsync(new AcknowledgeChallengeRequest { Name = raised.Name, Etag = raised.Etag, Note = "Received." }, receiver);
+        var discussed = await _challenges.RecordDiscussionAsync(new RecordDiscussionRequest
+        {
+            Name = raised.Name, Etag = acknowledged.Etag,
+            Discussion = new Discussion { Mode = DiscussionMode.Telephone, Summary = "No agreement on the plan of action." },
+        }, referrer);
+        await _challenges.EscalateChallengeAsync(new EscalateChallengeRequest { Name = raised.Name, Etag = discussed.Etag, Reason = "No agreement." }, referrer);
+
+        // The report and the chronology follow the events, so wait until the escalation is in both.
+        var report = await Until(async () =>
+        {
+            var now = await _records.GetEscalationReportAsync(period, partnership);
+            return now.ChallengesRaised > before.ChallengesRaised
+                && Count(now.ByHighestStage, "STAGE_LINE_MANAGERS") > Count(before.ByHighestStage, "STAGE_LINE_MANAGERS")
+                ? now : throw new RpcException(new Status(StatusCode.NotFound, "not yet"));
+        });
+        Assert.True(Count(report.ByRaisingAgency, "police") > Count(before.ByRaisingAgency, "police"));
+        var timeline = await Until(async () =>
+        {
+            var list = await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised.Name }, referrer);
+            return list.Entries.Count >= 4 ? list : throw new RpcException(new Status(StatusCode.NotFound, "not yet"));
+        });
+
+        var pdf = await _records.ExportRecordAsync(new ExportRecordRequest { Parent = raised.Name, Format = ExportFormat.Pdf }, referrer);
+
+        Assert.Equal("application/pdf", pdf.ContentType);
+        using var document = PdfDocument.Open(pdf.Data.ToByteArray());
+        var text = string.Join("\n", document.GetPages().Select(page => page.Text));
+        Assert.True(text.Contains("Verification: intact"), text[..Math.Min(600, text.Length)]);
+        Assert.Contains(raised.Name, text);
+        foreach (var entry in timeline.Entries)
+        {
+            Assert.Contains(ProtoName(entry.Kind), text);
+            Assert.Contains($"{entry.Sequence}. ", text);
+        }
+        Assert.Contains("No agreement on the plan of action.", text);
+    }
+
+    private static string ProtoName(RecordEntryKind kind) =>
+        typeof(RecordEntryKind).GetField(kind.ToString())!.GetCustomAttribute<Google.Protobuf.Reflection.OriginalNameAttribute>()!.Name;
+
+    private static long Count(IEnumerable<ReportCount> counts, string key) => counts.FirstOrDefault(c => c.Key == key)?.Challenges ?? 0;
 
     private static async Task<T> Until<T>(Func<Task<T>> read)
     {

@@ -92,8 +92,7 @@ public sealed class RecordsGrpcService(
 
     private async Task<VerifyRecordResponse> VerifyAsync(string id)
     {
-        var (head, checkpoint, opened) = await store.SealsAsync(id);
-        var entries = await store.ListAsync(id);
+        var (entries, head, checkpoint, opened) = await store.SealsAsync(id);
         var verification = RecordChain.Verify(id, entries, head, checkpoint, store.Checkpoints, opened);
         var response = new VerifyRecordResponse
         {

@@ -239,15 +239,20 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
 
     public Task<long> CountAsync(string challengeId) => redis.GetDatabase().ListLengthAsync(EntriesKey(challengeId));
 
-    /// <summary>What VerifyRecord compares the chain with: the head, the checkpoint, and whether the record was ever opened.</summary>
-    public async Task<(RecordHead? Head, RecordCheckpoint? Checkpoint, bool Opened)> SealsAsync(string challengeId)
+    /// <summary>
+    /// What VerifyRecord checks: the entries with the head, the checkpoint and whether the record was ever opened,
+    /// read in one transaction so an append in between never looks like tampering.
+    /// </summary>
+    public async Task<(IReadOnlyList<RecordEntry> Entries, RecordHead? Head, RecordCheckpoint? Checkpoint, bool Opened)> SealsAsync(string challengeId)
     {
         var transaction = redis.GetDatabase().CreateTransaction();
+        var entries = transaction.ListRangeAsync(EntriesKey(challengeId));
         var head = transaction.StringGetAsync(HeadKey(challengeId));
         var checkpoint = transaction.StringGetAsync(CheckpointKey(challengeId));
         var opened = transaction.KeyExistsAsync(StateKey(challengeId));
         await transaction.ExecuteAsync();
-        return (RecordHead.Parse(await head), RecordCheckpoint.Parse(await checkpoint), await opened);
+        var list = (await entries).Select(v => RecordEntry.Parser.ParseFrom((byte[])v!)).ToArray();
+        return (list, RecordHead.Parse(await head), RecordCheckpoint.Parse(await checkpoint), await opened);
     }
 
     public static Task BackOffAsync(int attempt) =>
