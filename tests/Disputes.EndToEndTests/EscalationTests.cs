@@ -92,6 +92,73 @@ public sealed class EscalationTests(SuiteFixture suite)
         Assert.Equal($"agencies/{police}/professionals/sgt-1", json.RootElement.GetProperty("lineManager").GetString());
     }
 
+    [Fact]
+    public async Task A_missed_acknowledgement_alerts_the_receiving_line_manager_after_the_escalation_service_restarts()
+    {
+        var (police, socialCare) = await SetUpDirectoryAsync();
+        var referrer = suite.Bearer("pc-1", police);
+        // A raise takes the newest version of the default policy: a version whose acknowledgement is
+        // due at the raise (0 working days), put back to the previous timescales afterwards.
+        var policyName = new GetTimescalePolicyRequest { Name = "timescalePolicies/default" };
+        var previous = await _escalations.GetTimescalePolicyAsync(policyName, Partnership);
+        var immediate = previous.Clone();
+        immediate.AcknowledgementWorkingDays = 0;
+        immediate.ReminderWorkingDays = 0;
+        var created = await _escalations.CreateTimescalePolicyVersionAsync(new CreateTimescalePolicyVersionRequest { Policy = immediate }, Partnership);
+        try
+        {
+            Disputes.V1.Challenge? raised = null;
+            // Raised while escalation is down: it opens the escalation from the event after the restart,
+            // and the acknowledgement timer, already due, fires late rather than never.
+            await suite.CrashAndRestartAsync("escalation", async () =>
+            {
+                var raise = DisputeLifecycleTests.NewRaise();
+                raise.Challenge.ReceivingParty = new Party { AgencyId = socialCare, ProfessionalId = "sw-1", Role = "social worker" };
+                raised = await _challenges.RaiseChallengeAsync(raise, referrer);
+            });
+
+            var name = raised!.Name + "/escalation";
+            var escalation = await Until(() => _escalations.GetEscalationAsync(new GetEscalationRequest { Name = name }, referrer).ResponseAsync);
+            Assert.Equal($"timescalePolicies/default@{created.Version}", escalation.Policy);
+            Assert.Equal(raised.CreateTime.ToDateTimeOffset(), escalation.AcknowledgementDueTime.ToDateTimeOffset(), TimeSpan.FromSeconds(1));
+
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (escalation.Breaches.Count == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+                escalation = await _escalations.GetEscalationAsync(new GetEscalationRequest { Name = name }, referrer);
+            }
+            var breach = Assert.Single(escalation.Breaches);
+            Assert.Equal("acknowledgement", breach.Timescale);
+
+            // The receiving professional's line manager is told, on the receiving agency's deliveries.
+            var alert = await DeliveryAsync(raised.Name, socialCare,
+                d => d.RecipientRole == RecipientRole.LineManager && d.Recipient.ProfessionalId == "tm-1");
+            Assert.Equal(socialCare, alert.Recipient.AgencyId);
+            Assert.Equal(Stage.ProfessionalDiscussion, alert.Stage);
+        }
+        finally
+        {
+            var restored = previous.Clone();
+            await _escalations.CreateTimescalePolicyVersionAsync(new CreateTimescalePolicyVersionRequest { Policy = restored }, Partnership);
+        }
+    }
+
+    private async Task<Delivery> DeliveryAsync(string challenge, string agency, Func<Delivery, bool> match)
+    {
+        var notifications = new NotificationService.NotificationServiceClient(suite.Gateway);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var list = await notifications.ListDeliveriesAsync(new ListDeliveriesRequest { Parent = challenge, PageSize = 100 }, suite.Bearer("sw-1", agency));
+            if (list.Deliveries.FirstOrDefault(match) is { } found)
+                return found;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"No delivery to the line manager of {challenge}: {list.Deliveries}\n{suite.OutputOf("notification")}\n{suite.OutputOf("escalation")}");
+            await Task.Delay(200);
+        }
+    }
+
     private static async Task<T> Until<T>(Func<Task<T>> read)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

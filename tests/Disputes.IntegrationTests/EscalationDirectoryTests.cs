@@ -234,7 +234,7 @@ public sealed class EscalationDirectoryTests(RedisServerFixture redis) : IAsyncL
             .Policies.Select(p => p.Version));
 
         var invalid = asked.Clone();
-        invalid.AcknowledgementWorkingDays = 0;
+        invalid.AcknowledgementWorkingDays = -1;
         var bad = await FailsAsync(() => Client.CreateTimescalePolicyVersionAsync(new CreateTimescalePolicyVersionRequest { Policy = invalid }, _host.Partnership).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
         var denied = await FailsAsync(() => Client.CreateTimescalePolicyVersionAsync(new CreateTimescalePolicyVersionRequest { Policy = asked }, _host.Bearer("pc-101", "police")).ResponseAsync);

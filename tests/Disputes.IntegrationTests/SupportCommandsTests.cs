@@ -256,6 +256,22 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
         Assert.DoesNotContain(Narrative, listed.Output);
     }
 
+    [Fact]
+    public async Task The_timers_benchmark_fires_every_timer_of_its_slice_and_reports_lateness_and_memory()
+    {
+        var run = await RunToolAsync("timers", "--pending", "5000", "--fired", "50", "--spread-seconds", "1");
+
+        Assert.True(run.Exit == 0, run.Output + run.Error);
+        Assert.Contains("pending timers loaded: 5,000", run.Output);
+        Assert.Contains("fired: 50 of 50", run.Output);
+        Assert.Matches(@"fire lateness \(ms\): p50 [\d.]+, p99 [\d.]+", run.Output);
+        Assert.Matches(@"[1-9][\d.]* B per pending timer", run.Output);
+
+        var refused = await RunToolAsync("timers", "--fired", "0");
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains("--fired must be between 1 and 100000", refused.Error + refused.Output);
+    }
+
     private static async Task<(int Exit, string Output, string Error)> RunToolAsync(params string[] arguments)
     {
         var configuration = typeof(SupportCommandsTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";

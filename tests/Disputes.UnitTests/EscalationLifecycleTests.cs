@@ -43,6 +43,26 @@ public class EscalationLifecycleTests
         Assert.Equal("\"1\"", escalation.Etag);
     }
 
+    [Fact]
+    public void An_acknowledgement_of_zero_working_days_is_due_at_the_raise_and_its_timer_is_due_at_once()
+    {
+        var policy = TimescalePolicies.Default.Clone();
+        policy.AcknowledgementWorkingDays = 0;
+        Assert.Empty(TimescalePolicies.Validate(policy));
+
+        var escalation = _lifecycle.Open(TestEvents.Raised(), policy, Directory(), Now).Escalation;
+
+        var raisedAt = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+        Assert.Equal(raisedAt, escalation.AcknowledgementDueTime.ToDateTimeOffset());
+        var acknowledgement = Assert.Single(_timers.Pending(escalation, policy), t => t.Kind == Timescales.Acknowledgement);
+        Assert.Equal(raisedAt, acknowledgement.FireTime);
+        // Its reminder would fall before the raise: none is set.
+        Assert.DoesNotContain(_timers.Pending(escalation, policy), t => t.Kind == Timescales.Acknowledgement + EscalationTimers.ReminderSuffix);
+
+        policy.AcknowledgementWorkingDays = -1;
+        Assert.Contains(TimescalePolicies.Validate(policy), v => v.Field == "policy.acknowledgement_working_days");
+    }
+
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]

@@ -8,5 +8,6 @@ var root = new RootCommand("Developer commands for the professional-challenge su
     BusCommand.Create(),
     DeadLettersCommand.Create(),
     TraceCommand.Create(),
+    TimersCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -27,7 +27,8 @@ public sealed class EscalationLifecycle(WorkingDayCalendar calendar)
         {
             Name = $"{raised.Challenge}/escalation",
             Policy = TimescalePolicies.VersionName(policy),
-            AcknowledgementDueTime = Due(start, policy.AcknowledgementWorkingDays),
+            // 0 working days: acknowledgement is due at the raise (the receiving line manager is alerted at once).
+            AcknowledgementDueTime = policy.AcknowledgementWorkingDays == 0 ? start.Clone() : Due(start, policy.AcknowledgementWorkingDays),
             IroNotificationRequired = DisputeFacts.IroRequired(facts),
             ChallengeVersion = raised.Version,
         };

@@ -59,7 +59,7 @@ public static class TimescalePolicies
             yield return ("policy.name", $"must be \"{Collection}/{{policy}}\" with a lower-case id of letters, digits and hyphens");
         foreach (var (field, value, min) in new[]
         {
-            ("policy.acknowledgement_working_days", policy.AcknowledgementWorkingDays, 1),
+            ("policy.acknowledgement_working_days", policy.AcknowledgementWorkingDays, 0),
             ("policy.professional_discussion_working_days", policy.ProfessionalDiscussionWorkingDays, 1),
             ("policy.line_managers_working_days", policy.LineManagersWorkingDays, 1),
             ("policy.senior_managers_working_days", policy.SeniorManagersWorkingDays, 1),

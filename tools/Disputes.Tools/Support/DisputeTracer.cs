@@ -65,7 +65,7 @@ public sealed class DisputeTracer(GrpcChannel gateway, string token, DisputeBusE
     }
 
     /// <summary>The report from what the services returned: an allowlist of fields, merged into one timeline in time order.</summary>
-    public static DisputeTraceReport Build(string challengeId, Challenge challenge, Escalation? escalation, IReadOnlyList<Delivery> deliveries,
+    public static DisputeTraceReport Build(string challengeId, Challenge challenge, Disputes.V1.Escalation? escalation, IReadOnlyList<Delivery> deliveries,
         IReadOnlyList<RecordEntry> entries, IReadOnlyList<BusEventOfDispute>? bus, TraceLinks links, DateTimeOffset now, IReadOnlyList<string> problems)
     {
         var timeline = new List<TimelineItem>();
@@ -101,7 +101,7 @@ public sealed class DisputeTracer(GrpcChannel gateway, string token, DisputeBusE
         return new DisputeTraceReport(challengeId, now, overview, escalation is null ? null : EscalationOf(escalation, challenge.State, now), ordered, bus, problems);
     }
 
-    private static EscalationOverview EscalationOf(Escalation escalation, ChallengeState state, DateTimeOffset now)
+    private static EscalationOverview EscalationOf(Disputes.V1.Escalation escalation, ChallengeState state, DateTimeOffset now)
     {
         var open = state is not (ChallengeState.Resolved or ChallengeState.ClosedNotJustified or ChallengeState.Withdrawn);
         var breaches = new List<string>();
