@@ -12,7 +12,7 @@ namespace Disputes.EndToEndTests;
 /// between two of its agencies is routed to the two professionals, and an independent chair
 /// cannot be appointed before stage 4.
 /// </summary>
-[Collection(SuiteCollection.Name)]
+[Collection(TimescaleSuiteCollection.Name)]
 public sealed class EscalationTests(SuiteFixture suite)
 {
     private readonly ChallengeService.ChallengeServiceClient _challenges = new(suite.Gateway);

@@ -239,3 +239,13 @@ public sealed class SuiteCollection : ICollectionFixture<SuiteFixture>
 {
     public const string Name = "suite";
 }
+
+/// <summary>
+/// A suite of its own for the escalation tests, which change the default timescale policy for a
+/// moment (an acknowledgement due at the raise): no other test's challenge is raised under it.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class TimescaleSuiteCollection : ICollectionFixture<SuiteFixture>
+{
+    public const string Name = "timescale-suite";
+}
