@@ -281,6 +281,12 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         var webhook = await WebhookDeliveryAsync(host, id, DeliveryStatus.Delivered);
         Assert.Equal(3, webhook.Attempts);
         Assert.Equal(3, receiver.Requests.Count);
+        // Each attempt is logged: the two 500s, then the success; never the body or the secret.
+        Assert.Equal(["failed", "failed", "delivered"], webhook.AttemptsLog.Select(a => a.Outcome));
+        Assert.Equal([500, 500, 0], webhook.AttemptsLog.Select(a => a.StatusCode));
+        Assert.Equal(["HttpRequestException", "HttpRequestException", ""], webhook.AttemptsLog.Select(a => a.ErrorKind));
+        Assert.All(webhook.AttemptsLog, a => { Assert.NotNull(a.Time); Assert.NotNull(a.Duration); });
+        Assert.True(webhook.AttemptsLog[0].Time.ToDateTimeOffset() <= webhook.AttemptsLog[2].Time.ToDateTimeOffset());
         Assert.Single(receiver.UniqueIds);
         Assert.All(receiver.Requests, r => Assert.True(r.SignatureValid));
     }
@@ -299,6 +305,8 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         var webhook = await WebhookDeliveryAsync(host, id, DeliveryStatus.Failed);
         Assert.Equal(4, webhook.Attempts);
         Assert.Equal(4, receiver.Requests.Count);
+        Assert.Equal(4, webhook.AttemptsLog.Count);
+        Assert.All(webhook.AttemptsLog, a => { Assert.Equal("failed", a.Outcome); Assert.Equal(503, a.StatusCode); });
         var dead = Assert.Single(await Db.StreamRangeAsync(DeliveryStore.DeadLetters));
         Assert.Equal(webhook.Name.Split('/')[3], dead[DeliveryStore.DeliveryIdField].ToString());
         await Eventually.HoldsAsync(async () => (await Db.StreamRangeAsync("notification-delivered"))

@@ -28,6 +28,7 @@ public static class DeliveryViews
         Cursor = d.Cursor,
         Stage = d.Stage,
         Destination = d.Destination,
+        AttemptsLog = { d.AttemptsLog.Select(Copy) },
     };
 
     /// <summary>Support: ids, kinds, stages, times and trace ids; never the message or where it was sent.</summary>
@@ -46,6 +47,17 @@ public static class DeliveryViews
         TraceId = d.TraceId,
         Cursor = d.Cursor,
         Stage = d.Stage,
+        AttemptsLog = { d.AttemptsLog.Select(Copy) },
+    };
+
+    /// <summary>One attempt, field by field: times, outcome, status code and error kind only.</summary>
+    public static DeliveryAttempt Copy(DeliveryAttempt a) => new()
+    {
+        Time = Copy(a.Time),
+        Outcome = a.Outcome,
+        StatusCode = a.StatusCode,
+        ErrorKind = a.ErrorKind,
+        Duration = a.Duration is null ? null : new Duration { Seconds = a.Duration.Seconds, Nanos = a.Duration.Nanos },
     };
 
     /// <summary>What a webhook carries as <c>data</c> and a watcher receives: the notice, never status internals or the destination.</summary>

@@ -144,8 +144,12 @@ public sealed partial class DeliverySender(
             }
 
             var completed = read.Clone();
-            var (delivered, attempts) = await AttemptAsync(read, cancellationToken);
+            var log = new List<DeliveryAttempt>();
+            var (delivered, attempts) = await AttemptAsync(read, log, cancellationToken);
             completed.Attempts = read.Attempts + attempts;
+            completed.AttemptsLog.AddRange(log);
+            while (completed.AttemptsLog.Count > MaxAttemptsLogged)
+                completed.AttemptsLog.RemoveAt(0);
             completed.Status = delivered ? DeliveryStatus.Delivered : DeliveryStatus.Failed;
             completed.DeliverTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
             if (await store.CompleteAsync(read, completed, events.Create(DeliveryViews.DeliveredEvent(completed)), job.Id, Group))
@@ -161,7 +165,10 @@ public sealed partial class DeliverySender(
         }
     }
 
-    private async Task<(bool Delivered, int Attempts)> AttemptAsync(Delivery delivery, CancellationToken cancellationToken)
+    /// <summary>How many attempts a delivery's log keeps (the latest).</summary>
+    public const int MaxAttemptsLogged = 20;
+
+    private async Task<(bool Delivered, int Attempts)> AttemptAsync(Delivery delivery, List<DeliveryAttempt> log, CancellationToken cancellationToken)
     {
         if (!_channels.TryGetValue(delivery.Channel, out var channel))
             return (false, 0);
@@ -177,7 +184,22 @@ public sealed partial class DeliverySender(
             await pipelines.For(prepared.Endpoint).ExecuteAsync(async ct =>
             {
                 Interlocked.Increment(ref attempts);
-                await prepared.SendOnceAsync(ct);
+                var started = timeProvider.GetUtcNow();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    await prepared.SendOnceAsync(ct);
+                    lock (log)
+                        log.Add(Attempt(started, clock.Elapsed, "delivered", 0, ""));
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    var code = ex is HttpRequestException { StatusCode: { } status } ? (int)status : 0;
+                    lock (log)
+                        log.Add(Attempt(started, clock.Elapsed, ex is PermanentDeliveryException ? "permanent" : "failed", code,
+                            ex is OperationCanceledException ? "Timeout" : ex.GetType().Name));
+                    throw;
+                }
             }, cancellationToken);
             return (true, attempts);
         }
@@ -187,6 +209,15 @@ public sealed partial class DeliverySender(
             return (false, attempts);
         }
     }
+
+    private static DeliveryAttempt Attempt(DateTimeOffset started, TimeSpan took, string outcome, int statusCode, string errorKind) => new()
+    {
+        Time = Timestamp.FromDateTimeOffset(started),
+        Outcome = outcome,
+        StatusCode = statusCode,
+        ErrorKind = errorKind,
+        Duration = Duration.FromTimeSpan(took),
+    };
 
     [LoggerMessage(LogLevel.Warning, "The send loop failed; backing off")]
     private partial void LogLoopFailed(Exception exception);
