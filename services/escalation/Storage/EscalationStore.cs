@@ -63,6 +63,9 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
         transaction.AddCondition(Condition.StringEqual(EscalationKey(challengeId), current.Stored));
         _ = transaction.HashSetAsync(EarlyEvents(challengeId), $"{version:D19}|{topic}|{eventId}",
             $"{traceParent}|{Convert.ToBase64String(@event.ToByteArray())}");
+        // Once the escalation is open, a held event waits for its predecessor however long that takes
+        // (a dead-lettered one may be replayed later): the retention of events awaiting the raise no longer applies.
+        _ = transaction.KeyPersistAsync(EarlyEvents(challengeId));
         return await transaction.ExecuteAsync();
     }
 

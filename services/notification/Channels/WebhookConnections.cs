@@ -41,7 +41,7 @@ public static class WebhookConnections
                     throw new PermanentDeliveryException($"{endpoint.Host} connected to an address webhooks may not reach.");
                 return new NetworkStream(socket, ownsSocket: true);
             }
-            catch (Exception ex) when (ex is SocketException)
+            catch (SocketException ex)
             {
                 socket.Dispose();
                 last = ex;
