@@ -98,6 +98,10 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
         Assert.Equal(["raised", "escalated", "escalated"], atThree.History.Select(h => h.Change));
         Assert.Equal(["Referrer:pc-101", "RaisingSeniorManager:insp-21", "ReceivingSeniorManager:sm-4", "IndependentReviewingOfficer:iro-1",
             "IndependentReviewingOfficer:iro-2"], Who(atThree.ResponsibleParties));
+        // The routing is published by the outbox relay after the escalation is saved: wait for it.
+        await Eventually.HoldsAsync(async () => (await EscalationTestHost.PublishedAsync<ResponsiblePartiesRouted>(redis.Redis))
+            .Count(r => r.Event.Challenge == $"challenges/{id}" && r.Event.Stage is Stage.LineManagers or Stage.SeniorManagers) >= 2,
+            "both routings are published");
         var stageTwo = (await EscalationTestHost.PublishedAsync<ResponsiblePartiesRouted>(redis.Redis))
             .Where(r => r.Event.Challenge == $"challenges/{id}" && r.Event.Stage == Stage.LineManagers);
         Assert.Single(stageTwo);
