@@ -286,6 +286,33 @@ public sealed class NotificationEmailTests(RedisServerFixture redis, SmtpServerF
     }
 
     [Fact]
+    public async Task Concurrent_creates_of_one_address_make_one_subscription_and_retries_of_one_request_return_it()
+    {
+        await using var host = await StartAsync();
+        var manager = host.Bearer("sgt-5", "police", DisputeRoles.LineManager);
+        CreateEmailSubscriptionRequest Create(string address, string requestId = "") => new()
+            { Parent = "agencies/police", RequestId = requestId, Subscription = new EmailSubscription { Address = address } };
+
+        var racing = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+        {
+            try
+            {
+                return (await host.Client.CreateEmailSubscriptionAsync(Create("hub@police.example.org"), manager)).Name;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
+            {
+                return "";
+            }
+        }));
+        Assert.Single(racing, name => name.Length > 0);
+
+        var retried = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+            (await host.Client.CreateEmailSubscriptionAsync(Create("duty@police.example.org", "create-duty"), manager)).Name));
+        Assert.Single(retried.Distinct());
+        Assert.Equal(2, (await host.Client.ListEmailSubscriptionsAsync(new ListEmailSubscriptionsRequest { Parent = "agencies/police" }, manager)).Subscriptions.Count);
+    }
+
+    [Fact]
     public async Task Only_the_agency_managers_may_manage_its_subscriptions_and_bad_requests_get_field_violations()
     {
         await using var host = await StartAsync();
