@@ -56,6 +56,30 @@ public class EmailSubscriptionRulesTests
         Assert.Equal(["subscription.address"], Fields(Request("a@" + longDomain)));
     }
 
+    [Fact]
+    public void Arbitrary_input_is_answered_with_violations_never_an_exception_and_whatever_passes_is_one_plain_mailbox()
+    {
+        const string alphabet = "ab.-+_@<>\"(),;:\\[] \r\n\t\u202e\u00e9=?!#%";
+        var random = new Random(20261124);
+        for (var i = 0; i < 5_000; i++)
+        {
+            var address = new string(Enumerable.Range(0, random.Next(0, 40)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            var name = new string(Enumerable.Range(0, random.Next(0, 20)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            var request = Request(address + (i % 2 == 0 ? ".example.org" : ""), name);
+
+            if (EmailSubscriptionRules.ProblemWithAddress(request.Subscription.Address) is null)
+            {
+                var list = MimeKit.InternetAddressList.Parse(request.Subscription.Address);
+                var mailbox = Assert.IsType<MimeKit.MailboxAddress>(Assert.Single(list));
+                Assert.Equal(request.Subscription.Address, mailbox.Address);
+                Assert.True(string.IsNullOrEmpty(mailbox.Name));
+            }
+            if (EmailSubscriptionRules.ProblemWithDisplayName(name) is null)
+                Assert.DoesNotContain(name, c => c is '@' or '<' or '>' or '\r' or '\n' or '"');
+            _ = EmailSubscriptionRules.Check(request);
+        }
+    }
+
     [Theory]
     [InlineData("Police Safeguarding Hub")]
     [InlineData("Équipe de protection de l'enfance")]
