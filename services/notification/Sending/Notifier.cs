@@ -10,8 +10,9 @@ namespace Disputes.Notification.Sending;
 /// <summary>
 /// Turns the notices of one event into deliveries over every channel the recipient's agency
 /// has: its watch stream always (delivered as it is written), each of its webhooks, and each
-/// of its email subscriptions whose notices include it. All of an event's deliveries are written at once, so a redelivered event or a
-/// restart writes none twice; webhooks and email are then sent by <see cref="DeliverySender"/>.
+/// of its email subscriptions whose notices include it. All of an event's deliveries are
+/// written at once, so a redelivered event or a restart writes none twice; webhooks and email
+/// are then sent by <see cref="DeliverySender"/>.
 /// </summary>
 public sealed partial class Notifier(
     DeliveryStore store,
