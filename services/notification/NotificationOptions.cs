@@ -45,8 +45,8 @@ public sealed class EmailOptions
     /// <summary>The link to a challenge in the agencies' portal; <c>{challenge}</c> is replaced by the challenge id.</summary>
     public string ChallengeLink { get; set; } = "https://disputes.invalid/challenges/{challenge}";
 
-    /// <summary>Each agency's safeguarding mailbox (agency id to address): its professionals' notices are emailed there.</summary>
-    public Dictionary<string, string> Mailboxes { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Email subscriptions an agency may have (CreateEmailSubscription): each notice is sent to every one.</summary>
+    public int MaxSubscriptionsPerAgency { get; set; } = 10;
 }
 
 /// <summary>How webhook and email deliveries are retried (Polly): exponential backoff with jitter, then a dead letter; a circuit breaker per endpoint.</summary>

@@ -25,7 +25,7 @@ public sealed class FuzzTests(SuiteFixture suite, ITestOutputHelper output)
         var dispute = await abuse.SeedAsync();
         var seed = Environment.TickCount;
         string[] names = [dispute.Name, dispute.Name + "/escalation", dispute.Name + "/entries/x", "agencies/police-abuse",
-            "agencies/police-abuse/webhookSubscriptions/x", "professionals/pc-301", "timescalePolicies/default", "timescalePolicies/default@1"];
+            "agencies/police-abuse/webhookSubscriptions/x", "agencies/police-abuse/emailSubscriptions/x", "professionals/pc-301", "timescalePolicies/default", "timescalePolicies/default@1"];
         Who[] callers =
         [
             AbuseTests.Raiser, AbuseTests.AnotherAgency, AbuseTests.UnappointedIro,

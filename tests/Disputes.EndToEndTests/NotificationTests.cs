@@ -76,17 +76,34 @@ public sealed class NotificationTests(SuiteFixture suite)
     }
 
     [Fact]
-    public async Task A_notice_is_emailed_through_a_real_smtp_server_with_a_link_to_the_challenge()
+    public async Task An_email_subscription_created_over_rest_is_emailed_through_a_real_smtp_server_with_a_link_to_the_challenge()
     {
-        var raised = await RaiseAsync(SuiteFixture.EmailedAgency);
+        const string agency = "police-emailed";
+        const string address = "safeguarding@police-emailed.example.org";
+        var denied = await Assert.ThrowsAsync<RpcException>(() => _notifications.CreateEmailSubscriptionAsync(new CreateEmailSubscriptionRequest
+            { Parent = $"agencies/{agency}", Subscription = new EmailSubscription { Address = address } }, suite.Bearer("pc-1", agency)).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{suite.GatewayHttpPort}") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", suite.Token("sgt-1", agency, DisputeRoles.LineManager));
+        using var response = await http.PostAsync($"/v1/agencies/{agency}/emailSubscriptions",
+            new StringContent("{\"address\": \"" + address + "\", \"displayName\": \"Safeguarding Hub\"}", Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var subscription = JsonDocument.Parse(body).RootElement.GetProperty("name").GetString()!;
+        Assert.StartsWith($"agencies/{agency}/emailSubscriptions/", subscription);
+
+        var raised = await RaiseAsync(agency);
         var id = raised.Name["challenges/".Length..];
 
-        var email = await DeliveryAsync(raised.Name, SuiteFixture.EmailedAgency, d => d.Channel == Channel.Email && d.Status == DeliveryStatus.Delivered);
+        var email = await DeliveryAsync(raised.Name, agency, d => d.Channel == Channel.Email && d.Status == DeliveryStatus.Delivered);
+        Assert.Equal(subscription, email.Destination);
 
         var folder = Path.Combine(suite.SmtpMaildir, "new");
         var message = Directory.GetFiles(folder).Select(f => MimeMessage.Load(f))
             .Single(m => m.MessageId == $"{email.Name.Split('/')[3]}@disputes.notification");
-        Assert.Equal(SuiteFixture.SmtpMailbox, message.To.Mailboxes.Single().Address);
+        Assert.Equal(address, message.To.Mailboxes.Single().Address);
+        Assert.Equal("Safeguarding Hub", message.To.Mailboxes.Single().Name);
         Assert.Contains(id, message.TextBody);
         Assert.Contains(id, message.HtmlBody);
         Assert.DoesNotContain(raised.Child.Reference, message.ToString());

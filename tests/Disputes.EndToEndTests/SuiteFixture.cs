@@ -29,11 +29,6 @@ public sealed class SuiteFixture : IAsyncLifetime
     /// <summary>Where the SMTP server (Debian's aiosmtpd) keeps the email notification sends.</summary>
     public string SmtpMaildir { get; } = Path.Combine(Path.GetTempPath(), $"disputes-e2e-smtp-{Guid.NewGuid():N}");
 
-    /// <summary>The agency whose notices notification emails to <see cref="SmtpMailbox"/>.</summary>
-    public const string EmailedAgency = "police-emailed";
-
-    public const string SmtpMailbox = "safeguarding@police-emailed.example.org";
-
     public async Task InitializeAsync()
     {
         var root = RepositoryRoot();
@@ -72,13 +67,12 @@ public sealed class SuiteFixture : IAsyncLifetime
             };
             if (name == "notification")
             {
-                // Webhooks to the tests' receivers on loopback, and email to the SMTP server.
+                // Webhooks to the tests' receivers on loopback, and email to the SMTP server (to the addresses tests subscribe).
                 environment["Notification__Webhooks__AllowLoopback"] = "true";
                 environment["Notification__Sending__FirstRetryDelay"] = "00:00:00.100";
                 environment["Notification__Email__Host"] = "127.0.0.1";
                 environment["Notification__Email__Port"] = $"{smtpPort}";
                 environment["Notification__Email__Security"] = "None";
-                environment[$"Notification__Email__Mailboxes__{EmailedAgency}"] = SmtpMailbox;
             }
             if (name == "gateway")
             {

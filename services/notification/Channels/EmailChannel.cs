@@ -8,20 +8,34 @@ using MimeKit;
 namespace Disputes.Notification.Channels;
 
 /// <summary>
-/// Email over SMTP (MailKit) to the recipient agency's mailbox. The Message-ID is made from
-/// the delivery id, so a resend after a crash is recognisably the same message.
+/// Email over SMTP (MailKit) to one of the recipient agency's email subscriptions, read when
+/// it is sent: a subscription deleted meanwhile is sent nothing more. The Message-ID is made
+/// from the delivery id, so a resend after a crash is recognisably the same message.
 /// </summary>
-public sealed class EmailChannel(IOptions<NotificationOptions> options) : IDeliveryChannel
+public sealed class EmailChannel(EmailSubscriptionStore subscriptions, IOptions<NotificationOptions> options) : IDeliveryChannel
 {
     public Channel Channel => Channel.Email;
 
-    public Task<PreparedSend?> PrepareAsync(Delivery delivery, CancellationToken cancellationToken)
+    public async Task<PreparedSend?> PrepareAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         var email = options.Value.Email;
-        if (email.Host.Length == 0 || !MailboxAddress.TryParse(delivery.Destination, out var to))
-            return Task.FromResult<PreparedSend?>(null);
+        if (email.Host.Length == 0 || !TryParseName(delivery.Destination, out var agencyId, out var subscriptionId))
+            return null;
+        if (await subscriptions.GetAsync(agencyId, subscriptionId) is not { } subscription
+            || !MailboxAddress.TryParse(subscription.Address, out var to))
+            return null;
+        to.Name = subscription.DisplayName;
         var message = Build(delivery, to, email);
-        return Task.FromResult<PreparedSend?>(new PreparedSend($"smtp:{email.Host}:{email.Port}", ct => SendAsync(message, email, ct)));
+        return new PreparedSend($"smtp:{email.Host}:{email.Port}", ct => SendAsync(message, email, ct));
+    }
+
+    public static bool TryParseName(string name, out string agencyId, out string subscriptionId)
+    {
+        var parts = name.Split('/');
+        (agencyId, subscriptionId) = parts is ["agencies", var agency, "emailSubscriptions", var id] && agency.Length > 0 && id.Length > 0
+            ? (agency, id)
+            : ("", "");
+        return agencyId.Length > 0;
     }
 
     public static MimeMessage Build(Delivery delivery, MailboxAddress to, EmailOptions email)

@@ -34,6 +34,15 @@ public static class RecipientsTable
     public const string TimescaleMissedNextTier = "timescale-missed-next-tier";
     public const string RoutingGap = "routing-gap";
 
+    /// <summary>Every notice the table sends: what a subscription may filter on.</summary>
+    public static readonly IReadOnlySet<string> Notices = new HashSet<string>(StringComparer.Ordinal)
+    {
+        ChallengeReceived, ChallengeToAcknowledge, ChallengeAcknowledged, DiscussionRecorded, ReviewJustified,
+        ReviewNotJustified, ChallengeEscalated, ResponsibleAtStage, IroNotified, ChallengeResolved, ChallengeWithdrawn,
+        ChairAppointed, AppointedAsChair, MinutesRecorded, MinutesToApprove, TimescaleReminder, TimescaleMissed,
+        TimescaleMissedNextTier, RoutingGap,
+    };
+
     public static IReadOnlyList<Notice> For(ChallengeRaised raised, DisputeFacts facts) =>
     [
         new(RecipientRole.Referrer, facts.Referrer, ChallengeReceived, Stage.ProfessionalDiscussion,

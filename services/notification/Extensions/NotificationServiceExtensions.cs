@@ -19,11 +19,14 @@ public static class NotificationServiceExtensions
             .Bind(builder.Configuration.GetSection(NotificationOptions.SectionName))
             .Validate(o => o.Sending.MaxAttempts > 0, "Notification:Sending:MaxAttempts must be positive")
             .Validate(o => o.PartnershipAgencyId.Length > 0, "Notification:PartnershipAgencyId is required")
+            .Validate(o => o.Email.MaxSubscriptionsPerAgency > 0, "Notification:Email:MaxSubscriptionsPerAgency must be positive")
             .ValidateOnStart();
 
         builder.Services.AddSingleton<DeliveryStore>();
         builder.Services.AddSingleton<DisputeFactsStore>();
         builder.Services.AddSingleton<WebhookSubscriptionStore>();
+        builder.Services.AddSingleton<EmailSubscriptionStore>();
+        builder.Services.AddSingleton<EmailSubscriptionsApi>();
         builder.Services.AddSingleton<ParkedEvents>();
         builder.Services.AddSingleton<DisputeFactsLookup>();
         builder.Services.AddSingleton<ParkedEventReplay>();

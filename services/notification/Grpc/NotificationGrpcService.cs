@@ -14,14 +14,15 @@ public sealed class NotificationGrpcService(
     DeliveryStore deliveries,
     DisputeFactsStore facts,
     WebhookSubscriptionStore webhooks,
+    EmailSubscriptionsApi emailSubscriptions,
     IOptions<NotificationOptions> options,
     TimeProvider timeProvider) : NotificationService.NotificationServiceBase
 {
     /// <summary>Index members read per page at most, so a filter that matches little cannot make a page unbounded.</summary>
     private const int MaxScanPerPage = 1_000;
 
-    /// <summary>Safeguarding leads act as line managers here; the shared role table does not name them yet.</summary>
-    public const string SafeguardingLeadRole = "safeguarding_lead";
+    /// <summary>Safeguarding leads manage their agency's subscriptions as line managers do.</summary>
+    public const string SafeguardingLeadRole = DisputeRoles.SafeguardingLead;
 
     /// <summary>How often an idle watch looks for new deliveries (StackExchange.Redis does not block on reads).</summary>
     private static readonly TimeSpan WatchPollInterval = TimeSpan.FromMilliseconds(100);
@@ -189,6 +190,15 @@ public sealed class NotificationGrpcService(
         return new DeleteWebhookSubscriptionResponse();
     }
 
+    public override Task<EmailSubscription> CreateEmailSubscription(CreateEmailSubscriptionRequest request, ServerCallContext context) =>
+        emailSubscriptions.CreateAsync(request, context.GetCaller());
+
+    public override Task<ListEmailSubscriptionsResponse> ListEmailSubscriptions(ListEmailSubscriptionsRequest request, ServerCallContext context) =>
+        emailSubscriptions.ListAsync(request, context.GetCaller());
+
+    public override Task<DeleteEmailSubscriptionResponse> DeleteEmailSubscription(DeleteEmailSubscriptionRequest request, ServerCallContext context) =>
+        emailSubscriptions.DeleteAsync(request, context.GetCaller());
+
     /// <summary>Who may see deliveries about a challenge: the permission table, with the facts notification keeps.</summary>
     private async Task<Func<V1.Delivery, V1.Delivery?>> ChallengeViewAsync(Caller caller, string challengeId, string resourceName)
     {
@@ -220,8 +230,7 @@ public sealed class NotificationGrpcService(
     private static Caller RequireSubscriptionManager(ServerCallContext context, string agencyId)
     {
         var caller = context.GetCaller();
-        var manages = caller.HasRole(DisputeRoles.LineManager) || caller.HasRole(SafeguardingLeadRole) || caller.HasRole(DisputeRoles.Partnership);
-        return caller.AgencyId == agencyId && manages
+        return SubscriptionManagers.MayManage(caller, agencyId)
             ? caller
             : throw RpcErrors.PermissionDenied($"Only a line manager or safeguarding lead of {agencyId} (or the partnership, for its own) may manage its webhook subscriptions.");
     }

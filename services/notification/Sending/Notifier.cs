@@ -9,13 +9,15 @@ namespace Disputes.Notification.Sending;
 
 /// <summary>
 /// Turns the notices of one event into deliveries over every channel the recipient's agency
-/// has: its watch stream always (delivered as it is written), each of its webhooks, and its
-/// mailbox. All of an event's deliveries are written at once, so a redelivered event or a
-/// restart writes none twice; webhooks and email are then sent by <see cref="DeliverySender"/>.
+/// has: its watch stream always (delivered as it is written), each of its webhooks, and each
+/// of its email subscriptions whose notices include it. All of an event's deliveries are
+/// written at once, so a redelivered event or a restart writes none twice; webhooks and email
+/// are then sent by <see cref="DeliverySender"/>.
 /// </summary>
 public sealed partial class Notifier(
     DeliveryStore store,
     WebhookSubscriptionStore webhooks,
+    EmailSubscriptionStore emails,
     IntegrationEventFactory events,
     IOptions<NotificationOptions> options,
     TimeProvider timeProvider,
@@ -28,6 +30,7 @@ public sealed partial class Notifier(
         var now = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
         var deliveries = new List<V1.Delivery>();
         var webhooksByAgency = new Dictionary<string, IReadOnlyList<WebhookSubscription>>(StringComparer.Ordinal);
+        var emailsByAgency = new Dictionary<string, IReadOnlyList<EmailSubscription>>(StringComparer.Ordinal);
         foreach (var notice in notices)
         {
             var agency = notice.Recipient.AgencyId;
@@ -40,8 +43,12 @@ public sealed partial class Notifier(
             foreach (var subscription in subscriptions)
                 deliveries.Add(Build(challengeId, notice, context, now, Channel.Webhook, subscription.Name, DeliveryStatus.Pending));
 
-            if (options.Value.Email.Host.Length > 0 && options.Value.Email.Mailboxes.TryGetValue(agency, out var mailbox) && mailbox.Length > 0)
-                deliveries.Add(Build(challengeId, notice, context, now, Channel.Email, mailbox, DeliveryStatus.Pending));
+            if (options.Value.Email.Host.Length == 0)
+                continue;
+            if (!emailsByAgency.TryGetValue(agency, out var mailboxes))
+                emailsByAgency[agency] = mailboxes = await emails.ListAsync(agency);
+            foreach (var mailbox in mailboxes.Where(m => m.Notices.Count == 0 || m.Notices.Contains(notice.Name)))
+                deliveries.Add(Build(challengeId, notice, context, now, Channel.Email, mailbox.Name, DeliveryStatus.Pending));
         }
 
         var delivered = deliveries.Where(d => d.Status == DeliveryStatus.Delivered).Select(d => events.Create(DeliveryViews.DeliveredEvent(d))).ToArray();
