@@ -18,6 +18,7 @@ namespace Disputes.EndToEndTests;
 /// <param name="Recommendation">A recommendation of <paramref name="AtPartnership"/> owned by the receiving agency.</param>
 /// <param name="Webhook">A webhook subscription of the raising agency no row deletes.</param>
 /// <param name="Scratch">A challenge of its own for each allowed command that changes one, by purpose.</param>
+/// <param name="ForFuzz">Stage 1, for the fuzz run, whose generated commands may move it: the rows' disputes stay where they are.</param>
 public sealed record SeededDispute(
     string Name,
     string AtLineManagers,
@@ -29,7 +30,8 @@ public sealed record SeededDispute(
     string RecommendationEtag,
     string Webhook,
     string WebhookToDelete,
-    IReadOnlyDictionary<string, string> Scratch)
+    IReadOnlyDictionary<string, string> Scratch,
+    string ForFuzz)
 {
     public string Id => Name["challenges/".Length..];
 
@@ -72,6 +74,7 @@ internal sealed class AbuseSeed(SuiteFixture suite)
         }
 
         var open = await RaiseAsync(p);
+        var forFuzz = await RaiseAsync(p);
         var atLineManagers = await ToLineManagersAsync(p, await RaiseAsync(p));
         var atSeniorManagers = await ToSeniorManagersAsync(p, await ToLineManagersAsync(p, await RaiseAsync(p)));
         var atPartnership = await EscalateAsync(p.RaisingSeniorManager, await ToSeniorManagersAsync(p, await ToLineManagersAsync(p, await RaiseAsync(p))),
@@ -113,7 +116,7 @@ internal sealed class AbuseSeed(SuiteFixture suite)
         var webhookToDelete = await _notifications.CreateWebhookSubscriptionAsync(Webhook(RaisingAgency), manager);
 
         return new SeededDispute(open.Name, atLineManagers.Name, atSeniorManagers.Name, atPartnership.Name, raisedEntry, draft.Name,
-            recommendation.Name, recommendation.Etag, webhook.Name, webhookToDelete.Name, scratch);
+            recommendation.Name, recommendation.Etag, webhook.Name, webhookToDelete.Name, scratch, forFuzz.Name);
     }
 
     /// <summary>A well-formed meeting of the seeded parties.</summary>
