@@ -24,7 +24,8 @@ public sealed class FuzzTests(SuiteFixture suite, ITestOutputHelper output)
         var abuse = new AbuseTests(suite);
         var dispute = await abuse.SeedAsync();
         var seed = Environment.TickCount;
-        string[] names = [dispute.Name, dispute.Name + "/escalation", dispute.Name + "/entries/x", "agencies/police-abuse",
+        // A dispute of the fuzz's own: a generated command may escalate or resolve it.
+        string[] names = [dispute.ForFuzz, dispute.ForFuzz + "/escalation", dispute.ForFuzz + "/entries/x", "agencies/police-abuse",
             "agencies/police-abuse/webhookSubscriptions/x", "agencies/police-abuse/emailSubscriptions/x", "professionals/pc-301", "timescalePolicies/default", "timescalePolicies/default@1"];
         Who[] callers =
         [

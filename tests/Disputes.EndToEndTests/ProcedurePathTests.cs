@@ -423,9 +423,10 @@ public sealed class ProcedurePathTests(SuiteFixture suite)
             },
         };
 
-        public static async Task<Partnership> SetUpAsync(SuiteFixture suite, EscalationService.EscalationServiceClient escalations)
+        /// <param name="suffix">Of every agency id; a fresh one unless a test needs ids it can name up front.</param>
+        public static async Task<Partnership> SetUpAsync(SuiteFixture suite, EscalationService.EscalationServiceClient escalations, string? suffix = null)
         {
-            var p = new Partnership(Guid.NewGuid().ToString("N")[..8]);
+            var p = new Partnership(suffix ?? Guid.NewGuid().ToString("N")[..8]);
             var admin = p.PartnershipManager.Headers(suite);
             foreach (var (agency, kind) in new[]
             {

@@ -4,7 +4,8 @@ namespace Disputes.UnitTests;
 
 public class DisputeAccessTests
 {
-    private static readonly DisputeParties Parties = new("police", "childrens-social-care", ["iro-3"], "local-authority");
+    private static readonly DisputeParties Parties = new("police", "childrens-social-care",
+        AppointedProfessional.Of("iro-3", "chairs", "chair-1"), "local-authority");
 
     [Theory]
     [InlineData("police", "pc-1", "practitioner", DisputeView.Full)]
@@ -19,6 +20,11 @@ public class DisputeAccessTests
     [InlineData("local-authority", "sw-9", "practitioner", DisputeView.None)]
     [InlineData("health", "iro-6", "iro", DisputeView.None)]
     [InlineData("suite", "eng-1", "support", DisputeView.Support)]
+    [InlineData("chairs", "chair-1", "independent_chair", DisputeView.Full)]
+    [InlineData("chairs", "chair-1", "practitioner", DisputeView.None)]
+    [InlineData("chairs", "chair-2", "independent_chair", DisputeView.None)]
+    // Professional ids are an agency's own: another agency's chair-1 is not the chair appointed.
+    [InlineData("education", "chair-1", "independent_chair", DisputeView.None)]
     public void The_permission_table(string agency, string professional, string role, DisputeView expected) =>
         Assert.Equal(expected, DisputeAccess.ViewFor(new Caller(professional, agency, new HashSet<string> { role }), Parties));
 

@@ -88,6 +88,7 @@ public class MinutesRulesTests
         { "stage 4 appointed chair", Stage4, Caller("chair-1", "health", DisputeRoles.IndependentChair), MinutesDecisionKind.Final },
         { "stage 4 chair without the role", Stage4, Caller("chair-1", "health"), MinutesDecisionKind.PermissionDenied },
         { "stage 4 another chair", Stage4, Caller("chair-2", "health", DisputeRoles.IndependentChair), MinutesDecisionKind.PermissionDenied },
+        { "stage 4 the appointed chair's id at another agency", Stage4, Caller("chair-1", "education", DisputeRoles.IndependentChair), MinutesDecisionKind.PermissionDenied },
         { "stage 4 partnership", Stage4, Caller("scp-1", "partnership", DisputeRoles.Partnership), MinutesDecisionKind.Draft },
         { "stage 4 senior manager", Stage4, Caller("sm-1", "police", DisputeRoles.SeniorManager), MinutesDecisionKind.PermissionDenied },
         { "stage 2", Stage3 with { Stage = Stage.LineManagers }, Caller("sm-1", "police", DisputeRoles.SeniorManager), MinutesDecisionKind.FailedPrecondition },
@@ -98,6 +99,18 @@ public class MinutesRulesTests
     [MemberData(nameof(Table))]
     public void Who_may_record_minutes(string _, DisputeRecord record, Caller caller, MinutesDecisionKind expected) =>
         Assert.Equal(expected, MinutesRules.ToRecord(caller, record).Kind);
+
+    [Fact]
+    public void Only_the_appointed_chair_of_the_appointed_agency_approves_minutes_and_makes_recommendations()
+    {
+        var namesake = Caller("chair-1", "education", DisputeRoles.IndependentChair);
+        var appointed = Caller("chair-1", "health", DisputeRoles.IndependentChair);
+
+        Assert.Equal(MinutesDecisionKind.PermissionDenied, MinutesRules.ToApprove(namesake, Stage4).Kind);
+        Assert.Equal(MinutesDecisionKind.Final, MinutesRules.ToApprove(appointed, Stage4).Kind);
+        Assert.False(RecommendationRules.MayCreate(namesake, Stage4 with { HighestStage = Stage.SafeguardingPartnership }));
+        Assert.True(RecommendationRules.MayCreate(appointed, Stage4 with { HighestStage = Stage.SafeguardingPartnership }));
+    }
 
     [Fact]
     public void The_chair_of_final_stage_4_minutes_is_the_appointed_one() =>

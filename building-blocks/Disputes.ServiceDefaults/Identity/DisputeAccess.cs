@@ -1,6 +1,31 @@
 namespace Disputes.ServiceDefaults.Identity;
 
 /// <summary>
+/// A professional appointed to a dispute: the independent chair, or the child's named IRO. A
+/// professional id is its agency's own (every agency may have a "chair-1"), so the agency must
+/// match too; only the named IRO, whom the API names by a bare id, has none (any agency).
+/// </summary>
+public sealed record AppointedProfessional(string AgencyId, string ProfessionalId)
+{
+    /// <summary>The child's named IRO, by the bare id the API gives.</summary>
+    public static AppointedProfessional NamedIro(string professionalId) => new("", professionalId);
+
+    public bool Is(Caller caller) =>
+        ProfessionalId.Length > 0 && caller.ProfessionalId == ProfessionalId && (AgencyId.Length == 0 || caller.AgencyId == AgencyId);
+
+    /// <summary>The appointed professionals a dispute has: the named IRO, and the chair once appointed.</summary>
+    public static AppointedProfessional[] Of(string? iroProfessionalId, string? chairAgencyId, string? chairProfessionalId)
+    {
+        var appointed = new List<AppointedProfessional>(2);
+        if (!string.IsNullOrEmpty(iroProfessionalId))
+            appointed.Add(NamedIro(iroProfessionalId));
+        if (!string.IsNullOrEmpty(chairAgencyId) && !string.IsNullOrEmpty(chairProfessionalId))
+            appointed.Add(new AppointedProfessional(chairAgencyId, chairProfessionalId));
+        return [.. appointed];
+    }
+}
+
+/// <summary>
 /// Who is involved in a dispute, as far as reading it is concerned: the two party agencies,
 /// the professionals appointed to it (the child's named IRO, the independent chair) and, for
 /// a child on a CP Plan or Looked After, the responsible local authority whose IROs may read it.
@@ -8,7 +33,7 @@ namespace Disputes.ServiceDefaults.Identity;
 public sealed record DisputeParties(
     string RaisingAgencyId,
     string ReceivingAgencyId,
-    IReadOnlyCollection<string> AppointedProfessionalIds,
+    IReadOnlyCollection<AppointedProfessional> Appointed,
     string LocalAuthorityId = "")
 {
     public DisputeParties(string raisingAgencyId, string receivingAgencyId)
@@ -38,7 +63,7 @@ public static class DisputeAccess
             return DisputeView.Full;
         if (caller.HasRole(DisputeRoles.Partnership))
             return DisputeView.Full;
-        if (parties.AppointedProfessionalIds.Contains(caller.ProfessionalId)
+        if (parties.Appointed.Any(a => a.Is(caller))
             && (caller.HasRole(DisputeRoles.IndependentReviewingOfficer) || caller.HasRole(DisputeRoles.IndependentChair)))
             return DisputeView.Full;
         if (parties.LocalAuthorityId.Length > 0 && caller.AgencyId == parties.LocalAuthorityId

@@ -10,11 +10,7 @@ public static class EscalationViews
     /// <summary>The parties and appointed professionals who may read the dispute, from escalation's own facts.</summary>
     public static DisputeParties PartiesOf(ChallengeRaised facts, V1.Escalation escalation)
     {
-        var appointed = new List<string>();
-        if (facts.Child is { IroProfessionalId.Length: > 0 })
-            appointed.Add(facts.Child.IroProfessionalId);
-        if (escalation.IndependentChair is { ProfessionalId.Length: > 0 } chair)
-            appointed.Add(chair.ProfessionalId);
+        var appointed = AppointedProfessional.Of(facts.Child?.IroProfessionalId, escalation.IndependentChair?.AgencyId, escalation.IndependentChair?.ProfessionalId);
         var localAuthority = DisputeFacts.IroRequired(facts) ? facts.Child?.LocalAuthorityId ?? "" : "";
         return new DisputeParties(facts.RaisingParty.AgencyId, facts.ReceivingParty.AgencyId, appointed, localAuthority);
     }

@@ -66,8 +66,10 @@ public static class MinutesRules
         caller.HasRole(DisputeRoles.Partnership)
         || (corrected.Actor is { AgencyId.Length: > 0 } actor && actor.AgencyId == caller.AgencyId && !caller.HasRole(DisputeRoles.Support));
 
-    private static bool IsAppointedChair(Caller caller, DisputeRecord record) =>
+    /// <summary>The chair appointed: their professional id is their agency's own, so the agency must match too.</summary>
+    public static bool IsAppointedChair(Caller caller, DisputeRecord record) =>
         record.ChairProfessionalId.Length > 0
         && caller.ProfessionalId == record.ChairProfessionalId
+        && caller.AgencyId == record.ChairAgencyId
         && caller.HasRole(DisputeRoles.IndependentChair);
 }

@@ -34,7 +34,7 @@ public static class RecommendationRules
     public static bool MayCreate(Caller caller, DisputeRecord record) =>
         record.HighestStage >= Stage.SafeguardingPartnership
         && (caller.HasRole(DisputeRoles.Partnership)
-            || (record.ChairProfessionalId.Length > 0 && caller.ProfessionalId == record.ChairProfessionalId && caller.HasRole(DisputeRoles.IndependentChair)));
+            || MinutesRules.IsAppointedChair(caller, record));
 
     /// <summary>The owner agency moves it on; the partnership speaks for the procedures group and may update any.</summary>
     public static bool MayUpdate(Caller caller, Recommendation recommendation) =>
