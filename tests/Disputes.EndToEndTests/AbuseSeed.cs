@@ -17,6 +17,7 @@ namespace Disputes.EndToEndTests;
 /// <param name="Draft">Minutes of <paramref name="AtPartnership"/> the partnership drafted for the chair's approval.</param>
 /// <param name="Recommendation">A recommendation of <paramref name="AtPartnership"/> owned by the receiving agency.</param>
 /// <param name="Webhook">A webhook subscription of the raising agency no row deletes.</param>
+/// <param name="EmailSubscription">An email subscription of the raising agency no row deletes.</param>
 /// <param name="Scratch">A challenge of its own for each allowed command that changes one, by purpose.</param>
 /// <param name="ForFuzz">Stage 1, for the fuzz run, whose generated commands may move it: the rows' disputes stay where they are.</param>
 public sealed record SeededDispute(
@@ -30,6 +31,8 @@ public sealed record SeededDispute(
     string RecommendationEtag,
     string Webhook,
     string WebhookToDelete,
+    string EmailSubscription,
+    string EmailSubscriptionToDelete,
     IReadOnlyDictionary<string, string> Scratch,
     string ForFuzz)
 {
@@ -114,9 +117,11 @@ internal sealed class AbuseSeed(SuiteFixture suite)
         var manager = p.RaisingLineManager.Headers(suite);
         var webhook = await _notifications.CreateWebhookSubscriptionAsync(Webhook(RaisingAgency), manager);
         var webhookToDelete = await _notifications.CreateWebhookSubscriptionAsync(Webhook(RaisingAgency), manager);
+        var email = await _notifications.CreateEmailSubscriptionAsync(Email(RaisingAgency), manager);
+        var emailToDelete = await _notifications.CreateEmailSubscriptionAsync(Email(RaisingAgency), manager);
 
         return new SeededDispute(open.Name, atLineManagers.Name, atSeniorManagers.Name, atPartnership.Name, raisedEntry, draft.Name,
-            recommendation.Name, recommendation.Etag, webhook.Name, webhookToDelete.Name, scratch, forFuzz.Name);
+            recommendation.Name, recommendation.Etag, webhook.Name, webhookToDelete.Name, email.Name, emailToDelete.Name, scratch, forFuzz.Name);
     }
 
     /// <summary>A well-formed meeting of the seeded parties.</summary>
@@ -133,6 +138,13 @@ internal sealed class AbuseSeed(SuiteFixture suite)
     {
         Parent = $"agencies/{agency}",
         Subscription = new WebhookSubscription { Url = "http://127.0.0.1:9/disputes" },
+    };
+
+    /// <summary>An email subscription of its own address (an agency may not subscribe one address twice).</summary>
+    public static CreateEmailSubscriptionRequest Email(string agency) => new()
+    {
+        Parent = $"agencies/{agency}",
+        Subscription = new EmailSubscription { Address = $"hub-{Guid.NewGuid():N}@{agency}.example.org" },
     };
 
     /// <summary>The raise every seeded dispute starts from; its narrative is what no outsider may read.</summary>

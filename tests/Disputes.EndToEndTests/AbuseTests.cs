@@ -74,6 +74,7 @@ public sealed class AbuseTests(SuiteFixture suite)
         "ListOverdueEscalations", "ListDueSoonEscalations", "AppointIndependentChair", "CreateAgency", "UpdateAgency", "RetireAgency",
         "CreateProfessional", "UpdateProfessional", "RetireProfessional", "CreateTimescalePolicyVersion",
         "ListDeliveries", "WatchNotifications", "CreateWebhookSubscription", "ListWebhookSubscriptions", "DeleteWebhookSubscription",
+        "CreateEmailSubscription", "ListEmailSubscriptions", "DeleteEmailSubscription",
         "RecordMinutes", "ApproveMinutes", "CorrectRecordEntry", "ListAccessAudit", "CreateRecommendation", "UpdateRecommendationStatus",
         "ListRecommendations", "SetLegalHold", "PurgeExpiredRecords", "GetEscalationReport", "ExportEscalationReport",
     };
@@ -191,6 +192,15 @@ public sealed class AbuseTests(SuiteFixture suite)
         new("DeleteWebhookSubscription", RaisingLineManager, d => new DeleteWebhookSubscriptionRequest { Name = d.WebhookToDelete }, Expect.Allowed),
         new("DeleteWebhookSubscription", AnotherAgency, d => new DeleteWebhookSubscriptionRequest { Name = d.Webhook }, Expect.Denied),
         new("DeleteWebhookSubscription", Referrer, d => new DeleteWebhookSubscriptionRequest { Name = d.Webhook }, Expect.Denied),
+        new("CreateEmailSubscription", RaisingLineManager, _ => AbuseSeed.Email(RaisingAgency), Expect.Allowed),
+        new("CreateEmailSubscription", AnotherAgency, _ => AbuseSeed.Email(RaisingAgency), Expect.Denied),
+        new("CreateEmailSubscription", Referrer, _ => AbuseSeed.Email(RaisingAgency), Expect.Denied),
+        new("ListEmailSubscriptions", RaisingLineManager, _ => new ListEmailSubscriptionsRequest { Parent = $"agencies/{RaisingAgency}" }, Expect.Allowed),
+        new("ListEmailSubscriptions", AnotherAgency, _ => new ListEmailSubscriptionsRequest { Parent = $"agencies/{RaisingAgency}" }, Expect.Denied),
+        new("ListEmailSubscriptions", Referrer, _ => new ListEmailSubscriptionsRequest { Parent = $"agencies/{RaisingAgency}" }, Expect.Denied),
+        new("DeleteEmailSubscription", RaisingLineManager, d => new DeleteEmailSubscriptionRequest { Name = d.EmailSubscriptionToDelete }, Expect.Allowed),
+        new("DeleteEmailSubscription", AnotherAgency, d => new DeleteEmailSubscriptionRequest { Name = d.EmailSubscription }, Expect.Denied),
+        new("DeleteEmailSubscription", Referrer, d => new DeleteEmailSubscriptionRequest { Name = d.EmailSubscription }, Expect.Denied),
 
         // records: a record is read by DisputeAccess; minutes by MinutesRules; recommendations by RecommendationRules;
         // the audit, legal holds, purges and the escalation log are the partnership's.

@@ -102,7 +102,7 @@ public class ChallengeAggregateTests
 
         var parties = withChair.Parties;
 
-        Assert.Equal([AppointedProfessional.NamedIro("iro-3"), new AppointedProfessional("education", "chair-1")], parties.Appointed);
+        Assert.Equal([new AppointedProfessional("childrens-social-care", "iro-3"), new AppointedProfessional("education", "chair-1")], parties.Appointed);
         Assert.Equal("childrens-social-care", parties.LocalAuthorityId);
         Assert.Equal(1, withChair.Version);
     }

@@ -9,7 +9,7 @@ namespace Disputes.UnitTests;
 public class ChallengePermissionsTests
 {
     // The raiser is pc-101 of police; the receiving agency is childrens-social-care, also the
-    // child's local authority; the child's named IRO is iro-3; the chair is chair-1 of education.
+    // child's local authority, whose IROs (the named iro-3 among them) the IRO rule brings in; the chair is chair-1 of education.
     private static Caller C(string id, string agency, params string[] roles) => new(id, agency, roles.ToHashSet());
 
     private static readonly Dictionary<string, Caller> Callers = new()
@@ -22,7 +22,8 @@ public class ChallengePermissionsTests
         ["receiving practitioner"] = C("sw-7", "childrens-social-care", DisputeRoles.Practitioner),
         ["receiving line manager"] = C("tm-2", "childrens-social-care", DisputeRoles.LineManager),
         ["receiving senior manager"] = C("hos-1", "childrens-social-care", DisputeRoles.SeniorManager),
-        ["named IRO"] = C("iro-3", "iro-service", DisputeRoles.IndependentReviewingOfficer),
+        // Professional ids are an agency's own: another agency's iro-3 is not the child's IRO.
+        ["the named IRO's id at another agency"] = C("iro-3", "iro-service", DisputeRoles.IndependentReviewingOfficer),
         ["local authority IRO"] = C("iro-9", "childrens-social-care", DisputeRoles.IndependentReviewingOfficer),
         ["partnership"] = C("p-1", "partnership", DisputeRoles.Partnership),
         ["chair"] = C("chair-1", "education", DisputeRoles.IndependentChair),
@@ -51,8 +52,8 @@ public class ChallengePermissionsTests
         { Escalate, 1, 0, Parties },
         { Escalate, 2, 0, Managers },
         { Escalate, 3, 0, SeniorManagers },
-        { Escalate, 3, 4, [.. SeniorManagers, "named IRO", "local authority IRO"] },
-        { Escalate, 1, 3, ["named IRO", "local authority IRO"] },
+        { Escalate, 3, 4, [.. SeniorManagers, "local authority IRO"] },
+        { Escalate, 1, 3, ["local authority IRO"] },
         { Resolve, 1, 0, Parties.Where(p => p != "local authority IRO").ToArray() },
         { Resolve, 2, 0, [.. Managers, .. SeniorManagers] },
         { Resolve, 3, 0, SeniorManagers },
@@ -76,7 +77,7 @@ public class ChallengePermissionsTests
     {
         var notLookedAfter = AtStage(Stage.ProfessionalDiscussion, lookedAfter: false);
 
-        Assert.False(ChallengePermissions.Allows(Escalate, notLookedAfter, Callers["named IRO"], Stage.SeniorManagers));
+        Assert.False(ChallengePermissions.Allows(Escalate, notLookedAfter, Callers["local authority IRO"], Stage.SeniorManagers));
     }
 
     private static ChallengeAggregate AtStage(Stage stage, bool lookedAfter = true)

@@ -5,7 +5,7 @@ namespace Disputes.UnitTests;
 public class DisputeAccessTests
 {
     private static readonly DisputeParties Parties = new("police", "childrens-social-care",
-        AppointedProfessional.Of("iro-3", "chairs", "chair-1"), "local-authority");
+        AppointedProfessional.Of("local-authority", "iro-3", "chairs", "chair-1"), "local-authority");
 
     [Theory]
     [InlineData("police", "pc-1", "practitioner", DisputeView.Full)]
@@ -13,7 +13,9 @@ public class DisputeAccessTests
     [InlineData("health", "hv-2", "practitioner", DisputeView.None)]
     [InlineData("health", "hv-2", "line_manager", DisputeView.None)]
     [InlineData("partnership", "scp-1", "partnership", DisputeView.Full)]
-    [InlineData("childrens-social-care-iro", "iro-3", "iro", DisputeView.Full)]
+    [InlineData("local-authority", "iro-3", "iro", DisputeView.Full)]
+    // The named IRO is the local authority's iro-3: another agency's iro-3 is not them.
+    [InlineData("childrens-social-care-iro", "iro-3", "iro", DisputeView.None)]
     [InlineData("childrens-social-care-iro", "iro-9", "iro", DisputeView.None)]
     [InlineData("education", "iro-3", "practitioner", DisputeView.None)]
     [InlineData("local-authority", "iro-5", "iro", DisputeView.Full)]

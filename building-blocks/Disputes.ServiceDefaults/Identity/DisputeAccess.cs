@@ -3,22 +3,20 @@ namespace Disputes.ServiceDefaults.Identity;
 /// <summary>
 /// A professional appointed to a dispute: the independent chair, or the child's named IRO. A
 /// professional id is its agency's own (every agency may have a "chair-1"), so the agency must
-/// match too; only the named IRO, whom the API names by a bare id, has none (any agency).
+/// match too: the named IRO is a professional of the child's responsible local authority, as
+/// routing finds them in the directory.
 /// </summary>
 public sealed record AppointedProfessional(string AgencyId, string ProfessionalId)
 {
-    /// <summary>The child's named IRO, by the bare id the API gives.</summary>
-    public static AppointedProfessional NamedIro(string professionalId) => new("", professionalId);
-
     public bool Is(Caller caller) =>
-        ProfessionalId.Length > 0 && caller.ProfessionalId == ProfessionalId && (AgencyId.Length == 0 || caller.AgencyId == AgencyId);
+        AgencyId.Length > 0 && ProfessionalId.Length > 0 && caller.AgencyId == AgencyId && caller.ProfessionalId == ProfessionalId;
 
     /// <summary>The appointed professionals a dispute has: the named IRO, and the chair once appointed.</summary>
-    public static AppointedProfessional[] Of(string? iroProfessionalId, string? chairAgencyId, string? chairProfessionalId)
+    public static AppointedProfessional[] Of(string? localAuthorityId, string? iroProfessionalId, string? chairAgencyId, string? chairProfessionalId)
     {
         var appointed = new List<AppointedProfessional>(2);
-        if (!string.IsNullOrEmpty(iroProfessionalId))
-            appointed.Add(NamedIro(iroProfessionalId));
+        if (!string.IsNullOrEmpty(localAuthorityId) && !string.IsNullOrEmpty(iroProfessionalId))
+            appointed.Add(new AppointedProfessional(localAuthorityId, iroProfessionalId));
         if (!string.IsNullOrEmpty(chairAgencyId) && !string.IsNullOrEmpty(chairProfessionalId))
             appointed.Add(new AppointedProfessional(chairAgencyId, chairProfessionalId));
         return [.. appointed];

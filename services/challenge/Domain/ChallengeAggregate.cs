@@ -65,7 +65,7 @@ public sealed class ChallengeAggregate
     public DisputeParties Parties => new(
         RaisingParty.AgencyId,
         ReceivingParty.AgencyId,
-        AppointedProfessional.Of(Child.IroProfessionalId, IndependentChair?.AgencyId, IndependentChair?.ProfessionalId),
+        AppointedProfessional.Of(Child.LocalAuthorityId, Child.IroProfessionalId, IndependentChair?.AgencyId, IndependentChair?.ProfessionalId),
         Child.LocalAuthorityId);
 
     /// <summary>The stored form, as the API defines it.</summary>

@@ -42,12 +42,14 @@ public static class ChallengePermissions
     private static bool IsStageMove(Stage stage, Stage target) =>
         target == Unspecified || target == stage + 1;
 
-    /// <summary>The caller is the IRO the IRO rule brings in: the child's named IRO, or an IRO of its local authority.</summary>
+    /// <summary>
+    /// The caller is the IRO the IRO rule brings in: an IRO of the child's local authority, the
+    /// named IRO included (a bare id is only unique within its agency, so the agency decides).
+    /// </summary>
     public static bool IsChildsIro(Caller caller, ChallengeAggregate challenge) =>
         challenge.ChildOnPlanOrLookedAfter
         && caller.HasRole(DisputeRoles.IndependentReviewingOfficer)
-        && ((challenge.Child.IroProfessionalId.Length > 0 && caller.ProfessionalId == challenge.Child.IroProfessionalId)
-            || (challenge.Child.LocalAuthorityId.Length > 0 && caller.AgencyId == challenge.Child.LocalAuthorityId));
+        && challenge.Child.LocalAuthorityId.Length > 0 && caller.AgencyId == challenge.Child.LocalAuthorityId;
 
     public static bool IsAppointedChair(Caller caller, ChallengeAggregate challenge) =>
         challenge.IndependentChair is { } chair

@@ -10,7 +10,7 @@ public static class EscalationViews
     /// <summary>The parties and appointed professionals who may read the dispute, from escalation's own facts.</summary>
     public static DisputeParties PartiesOf(ChallengeRaised facts, V1.Escalation escalation)
     {
-        var appointed = AppointedProfessional.Of(facts.Child?.IroProfessionalId, escalation.IndependentChair?.AgencyId, escalation.IndependentChair?.ProfessionalId);
+        var appointed = AppointedProfessional.Of(facts.Child?.LocalAuthorityId, facts.Child?.IroProfessionalId, escalation.IndependentChair?.AgencyId, escalation.IndependentChair?.ProfessionalId);
         var localAuthority = DisputeFacts.IroRequired(facts) ? facts.Child?.LocalAuthorityId ?? "" : "";
         return new DisputeParties(facts.RaisingParty.AgencyId, facts.ReceivingParty.AgencyId, appointed, localAuthority);
     }

@@ -203,7 +203,7 @@ public sealed class NotificationGrpcService(
     private async Task<Func<V1.Delivery, V1.Delivery?>> ChallengeViewAsync(Caller caller, string challengeId, string resourceName)
     {
         var known = await facts.GetAsync(challengeId) ?? throw RpcErrors.NotFound(resourceName);
-        var appointed = AppointedProfessional.Of(known.IroProfessionalId, known.Chair?.AgencyId, known.Chair?.ProfessionalId);
+        var appointed = AppointedProfessional.Of(known.LocalAuthorityId, known.IroProfessionalId, known.Chair?.AgencyId, known.Chair?.ProfessionalId);
         var parties = new DisputeParties(known.Referrer.AgencyId, known.ReceivingProfessional.AgencyId, appointed, known.LocalAuthorityId);
         return DisputeAccess.ViewFor(caller, parties) switch
         {

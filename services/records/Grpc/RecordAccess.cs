@@ -19,7 +19,7 @@ public sealed class RecordAccess(DisputePartiesStore parties, RecordStore store)
         var record = await store.GetStateAsync(challengeId);
         var composed = record is null ? known : known with
         {
-            Appointed = AppointedProfessional.Of(record.IroProfessionalId, record.ChairAgencyId, record.ChairProfessionalId),
+            Appointed = AppointedProfessional.Of(record.LocalAuthorityId, record.IroProfessionalId, record.ChairAgencyId, record.ChairProfessionalId),
             LocalAuthorityId = record.LocalAuthorityId,
         };
         var view = DisputeAccess.ViewFor(caller, composed);
