@@ -32,6 +32,8 @@ public static class GrpcExtensions
             options.TypeRegistry = TypeRegistry.FromMessages(
                 BadRequest.Descriptor, ResourceInfo.Descriptor, PreconditionFailure.Descriptor, ErrorInfo.Descriptor));
         builder.Services.AddGrpcHealthChecks();
+        // So grpcurl and other tools list and describe the API without the proto files.
+        builder.Services.AddGrpcReflection();
         builder.LimitRequestBodies();
         return builder;
     }
@@ -61,12 +63,16 @@ public static class GrpcExtensions
         };
     }
 
-    /// <summary>Maps the service's API for authenticated callers naming an agency, and the gRPC health service.</summary>
+    /// <summary>
+    /// Maps the service's API for authenticated callers naming an agency, and the gRPC health and
+    /// reflection services (anonymous: probes carry no token, and the API's shape is no secret).
+    /// </summary>
     public static IEndpointRouteBuilder MapDisputesGrpcService<TService>(this IEndpointRouteBuilder endpoints) where TService : class
     {
         endpoints.MapGrpcService<TService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy)
             .Add(UnreadableMessages.Refuse);
         endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
         return endpoints;
     }
 }
