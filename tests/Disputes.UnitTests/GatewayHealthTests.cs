@@ -16,6 +16,22 @@ using static Grpc.Health.V1.HealthCheckResponse.Types;
 
 namespace Disputes.UnitTests;
 
+internal static class HealthServiceImplExtensions
+{
+    public static bool TryGetStatus(this HealthServiceImpl health, string service)
+    {
+        try
+        {
+            health.Check(new HealthCheckRequest { Service = service }, null!).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (RpcException)
+        {
+            return false;
+        }
+    }
+}
+
 /// <summary>What the gateway's gRPC health service says of itself and of each backend, from YARP's view of the destinations.</summary>
 public sealed class GatewayHealthTests
 {
@@ -87,6 +103,45 @@ public sealed class GatewayHealthTests
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
         // A service with no route (nothing configured for it) is not served either.
         Assert.Equal(ServingStatus.NotServing, await StatusAsync(health, "disputes.v1.ChallengeService"));
+    }
+
+    [Fact]
+    public async Task A_failed_round_leaves_the_reporter_running_and_the_next_round_reports()
+    {
+        var proxy = new Proxy(ProxiedServices.Names.Select(service => Cluster(service, probed: true, (Healthy, Unknown))));
+        var time = new FakeTimeProvider();
+        var health = new HealthServiceImpl();
+        var ownChecks = new FailingOnce();
+        using var reporter = new BackendHealthReporter(health, ownChecks, proxy, time,
+            Options.Create(new BackendHealthOptions { ReportInterval = TimeSpan.FromSeconds(1) }), NullLogger<BackendHealthReporter>.Instance);
+
+        await reporter.StartAsync(CancellationToken.None);
+
+        // The loop runs on the thread pool: each tick gets a moment to report.
+        for (var i = 0; i < 200 && !health.TryGetStatus("disputes.v1.RecordsService"); i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+
+        // Only a successful round sets statuses, and the first one failed: a later round ran.
+        Assert.True(ownChecks.Calls >= 2, $"{ownChecks.Calls} rounds");
+        Assert.Equal(ServingStatus.Serving, await StatusAsync(health, ""));
+        Assert.Equal(ServingStatus.Serving, await StatusAsync(health, "disputes.v1.RecordsService"));
+
+        await reporter.StopAsync(CancellationToken.None);
+        // A gateway shutting down says so to its probes.
+        Assert.Equal(ServingStatus.NotServing, await StatusAsync(health, ""));
+    }
+
+    private sealed class FailingOnce : HealthCheckService
+    {
+        public int Calls;
+
+        public override Task<HealthReport> CheckHealthAsync(Func<HealthCheckRegistration, bool>? predicate, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref Calls) == 1
+                ? throw new InvalidOperationException("the first round fails")
+                : Task.FromResult(new HealthReport(new Dictionary<string, HealthReportEntry>(), TimeSpan.Zero));
     }
 
     private static async Task<HealthServiceImpl> ReportAsync(Proxy proxy, HealthStatus own)
