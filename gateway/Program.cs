@@ -7,12 +7,14 @@ builder.AddServiceDefaults();
 builder.AddTrustedForwardedHeaders();
 builder.AddRateLimits();
 builder.AddDisputesReverseProxy();
+builder.AddGatewayGrpc();
 
 var app = builder.Build();
 
 app.UseGatewayPipeline();
 
 app.MapDefaultEndpoints();
+app.MapGatewayGrpc();
 app.MapReverseProxy();
 
 app.Run();

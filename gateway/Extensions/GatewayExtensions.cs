@@ -5,6 +5,7 @@ using Disputes.ServiceDefaults.Identity;
 using Grpc.Core;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
+using Yarp.ReverseProxy.ServiceDiscovery;
 
 namespace Disputes.Gateway.Extensions;
 
@@ -13,11 +14,18 @@ public static class GatewayExtensions
     /// <summary>The rate limiter policy named by every route in the ReverseProxy section.</summary>
     public const string PerCallerPolicy = "per-caller";
 
-    /// <summary>Routes and clusters come from the ReverseProxy configuration section; every route is guarded.</summary>
+    /// <summary>
+    /// Routes and clusters come from the ReverseProxy configuration section; every route is guarded.
+    /// Each destination's host name is resolved to all its addresses (in Kubernetes a headless
+    /// Service: one address per ready pod) and re-resolved every Gateway:DnsDestinations:RefreshPeriod,
+    /// so calls are balanced over the pods rather than held on one HTTP/2 connection to one of them.
+    /// </summary>
     public static WebApplicationBuilder AddDisputesReverseProxy(this WebApplicationBuilder builder)
     {
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .AddConfigFilter<EveryRouteIsGuarded>();
+            .AddConfigFilter<EveryRouteIsGuarded>()
+            .AddDnsDestinationResolver(options => options.RefreshPeriod = TimeSpan.FromSeconds(15));
+        builder.Services.Configure<DnsDestinationResolverOptions>(builder.Configuration.GetSection("Gateway:DnsDestinations"));
         builder.LimitRequestBodies();
         return builder;
     }

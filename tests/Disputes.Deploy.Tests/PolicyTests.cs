@@ -132,7 +132,9 @@ public sealed partial class PolicyTests
         var deployment = DeploymentOf(overlay, process);
         var container = deployment.Containers.First();
         var httpPort = HttpPortOf(process);
-        foreach (var (probe, path) in new[] { ("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready") })
+        // The gateway's readiness is its gRPC health (GatewayProbeAndBalancingTests); its liveness is HTTP like every process's.
+        var probes = process == "gateway" ? new[] { ("livenessProbe", "/health/live") } : [("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready")];
+        foreach (var (probe, path) in probes)
         {
             Assert.True(container.Str(probe, "httpGet", "path") == path, $"{overlay}/{process}: {probe} does not GET {path}.");
             var port = ResolveContainerPort(container, container.Str(probe, "httpGet", "port"));

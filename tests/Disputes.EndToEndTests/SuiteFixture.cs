@@ -87,6 +87,9 @@ public sealed class SuiteFixture : IAsyncLifetime
                 {
                     environment[$"ReverseProxy__Clusters__{service}__Destinations__primary__Address"] = $"http://127.0.0.1:{_ports[service].Grpc}";
                     environment[$"ReverseProxy__Clusters__{service}-http__Destinations__primary__Address"] = $"http://127.0.0.1:{_ports[service].Http}";
+                    // Probed every second, so a backend stopped by a test is seen down (and back) quickly.
+                    environment[$"ReverseProxy__Clusters__{service}__HealthCheck__Active__Interval"] = "00:00:01";
+                    environment[$"ReverseProxy__Clusters__{service}-http__HealthCheck__Active__Interval"] = "00:00:01";
                 }
             }
             Start(name, "dotnet", output, environment, [Path.Combine(output, assembly + ".dll")]);

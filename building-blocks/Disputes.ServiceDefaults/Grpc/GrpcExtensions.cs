@@ -28,10 +28,17 @@ public static class GrpcExtensions
             options.Interceptors.Add<WellFormedTimes>();
             options.MaxReceiveMessageSize = MaxMessageBytes;
         }).AddJsonTranscoding(options =>
+        {
             // So REST callers get the same rich error details (as JSON) that gRPC callers get.
             options.TypeRegistry = TypeRegistry.FromMessages(
-                BadRequest.Descriptor, ResourceInfo.Descriptor, PreconditionFailure.Descriptor, ErrorInfo.Descriptor));
+                BadRequest.Descriptor, ResourceInfo.Descriptor, PreconditionFailure.Descriptor, ErrorInfo.Descriptor);
+            // The proto3 JSON mapping writes 64-bit integers as strings (JavaScript loses precision past 2^53);
+            // the transcoder writes numbers unless told. Both forms are accepted on input.
+            options.JsonSettings.WriteInt64sAsStrings = true;
+        });
         builder.Services.AddGrpcHealthChecks();
+        // So grpcurl and other tools list and describe the API without the proto files.
+        builder.Services.AddGrpcReflection();
         builder.LimitRequestBodies();
         return builder;
     }
@@ -61,12 +68,16 @@ public static class GrpcExtensions
         };
     }
 
-    /// <summary>Maps the service's API for authenticated callers naming an agency, and the gRPC health service.</summary>
+    /// <summary>
+    /// Maps the service's API for authenticated callers naming an agency, and the gRPC health and
+    /// reflection services (anonymous: probes carry no token, and the API's shape is no secret).
+    /// </summary>
     public static IEndpointRouteBuilder MapDisputesGrpcService<TService>(this IEndpointRouteBuilder endpoints) where TService : class
     {
         endpoints.MapGrpcService<TService>().RequireAuthorization(AuthenticationExtensions.CallerPolicy)
             .Add(UnreadableMessages.Refuse);
         endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
         return endpoints;
     }
 }
