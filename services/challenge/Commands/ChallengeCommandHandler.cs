@@ -29,9 +29,8 @@ public sealed class ChallengeCommandHandler(ChallengeStore store, IntegrationEve
         // The canonical raise is what the raise may set, without the server's choices.
         var canonical = new RaiseChallengeRequest { Challenge = CanonicalRaise(request.Challenge!) };
         var fingerprint = RequestFingerprint.For(ChallengeCommand.Raise, "", caller, request.RequestId, canonical);
-        if (fingerprint is not null && await store.GetAppliedRequestAsync(fingerprint) is { } applied)
-            return Replay(applied, fingerprint, caller);
 
+        // No read of the request id first: the write checks it before anything else and answers with what it produced.
         DisputeTelemetry.TagDispute(id);
         return await store.CreateAsync(raised.Challenge, fingerprint, events.Create(raised.Event)) switch
         {

@@ -57,16 +57,18 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
     public Task<WriteOutcome> CreateAsync(ChallengeAggregate challenge, RequestFingerprint? request, EventEnvelope raised)
     {
         var stored = challenge.ToMessage();
+        var bytes = stored.ToByteArray();
         var indexes = new[] { challenge.RaisingParty.AgencyId, challenge.ReceivingParty.AgencyId, challenge.Child.LocalAuthorityId }
             .Where(a => a.Length > 0).Distinct().Select(AgencyIndex).Append(AllIndex);
-        return WriteAsync(challenge.Id, expectedVersion: null, indexes, request, stored, raised, ChallengeFields(stored));
+        return WriteAsync(challenge.Id, expectedVersion: null, indexes, request, bytes, raised, ChallengeFields(bytes, stored.Version));
     }
 
     /// <summary>Writes the challenge a command produced, if it is still at <paramref name="readVersion"/>.</summary>
     public Task<WriteOutcome> SaveAsync(long readVersion, ChallengeAggregate after, RequestFingerprint? request, EventEnvelope @event)
     {
         var stored = after.ToMessage();
-        return WriteAsync(after.Id, readVersion, [], request, stored, @event, ChallengeFields(stored));
+        var bytes = stored.ToByteArray();
+        return WriteAsync(after.Id, readVersion, [], request, bytes, @event, ChallengeFields(bytes, stored.Version));
     }
 
     /// <summary>Records the appointed chair (no event, no version change), if the challenge is still at <paramref name="readVersion"/>.</summary>
@@ -120,14 +122,14 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
     private static AppliedRequest? Applied(RedisValue[] values) =>
         values[0].IsNull || values[1].IsNull ? null : new AppliedRequest(values[0].ToString(), Parser.ParseFrom((byte[])values[1]!));
 
-    private static RedisValue[] ChallengeFields(V1.Challenge stored) => [DataField, stored.ToByteArray(), VersionField, stored.Version];
+    private static RedisValue[] ChallengeFields(byte[] stored, long version) => [DataField, stored, VersionField, version];
 
     /// <summary>
     /// Runs <see cref="ChallengeWriteScript"/>: the challenge must not exist (<paramref name="expectedVersion"/> null)
     /// or still be at that version, and the request id must be new; then every write happens, or none.
     /// </summary>
     private async Task<WriteOutcome> WriteAsync(string id, long? expectedVersion, IEnumerable<RedisKey> indexes,
-        RequestFingerprint? request, V1.Challenge? result, EventEnvelope? @event, RedisValue[] fields)
+        RequestFingerprint? request, byte[]? result, EventEnvelope? @event, RedisValue[] fields)
     {
         RedisKey[] keys = [ChallengeKey(id), request is null ? "" : RequestKey(request), @event is null ? "" : outbox.StreamKey, .. indexes];
         RedisValue[] values =
@@ -135,7 +137,7 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
             expectedVersion is { } version ? version : "",
             id,
             request?.RequestHash ?? "",
-            request is null || result is null ? RedisValue.EmptyString : result.ToByteArray(),
+            request is null || result is null ? RedisValue.EmptyString : result,
             _requestRetentionMs,
             @event is null ? RedisValue.EmptyString : @event.ToCloudEventJson(),
             RedisOutbox.EnvelopeField,
