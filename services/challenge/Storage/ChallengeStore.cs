@@ -148,7 +148,7 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
             return Applied((RedisValue[])reply!) is { } applied ? new WriteOutcome.AlreadyApplied(applied) : new WriteOutcome.Conflict();
         if ((long)reply != ChallengeWriteScript.Written)
             return new WriteOutcome.Conflict();
-        // The one place a change and its outbox entry are known to be committed.
+        // The one place a change is known to be committed, with its outbox entry when it has an event.
         return new WriteOutcome.Written();
     }
 }
