@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -24,9 +26,29 @@ public sealed record EventEnvelope(
     public const string DataContentType = "application/json";
     public const string CloudEventsContentType = "application/cloudevents+json";
 
-    public string ToCloudEventJson()
+    private string? _json;
+
+    /// <summary>A copy made with <c>with</c> writes its own JSON: the one this envelope wrote may no longer match it.</summary>
+    private EventEnvelope(EventEnvelope original)
     {
-        using var buffer = new MemoryStream();
+        Id = original.Id;
+        Source = original.Source;
+        Type = original.Type;
+        Topic = original.Topic;
+        PubSubName = original.PubSubName;
+        Time = original.Time;
+        DataJson = original.DataJson;
+        TraceParent = original.TraceParent;
+        TraceState = original.TraceState;
+        DisputeId = original.DisputeId;
+    }
+
+    /// <summary>The CloudEvent JSON, written once per envelope (the envelope is immutable; a <c>with</c> copy writes its own).</summary>
+    public string ToCloudEventJson() => _json ??= WriteCloudEventJson();
+
+    private string WriteCloudEventJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>(512 + DataJson.Length);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
@@ -35,7 +57,9 @@ public sealed record EventEnvelope(
             json.WriteString("source", Source);
             json.WriteString("type", Type);
             json.WriteString("datacontenttype", DataContentType);
-            json.WriteString("time", Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'"));
+            Span<char> time = stackalloc char[28];
+            Time.UtcDateTime.TryFormat(time, out var written, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+            json.WriteString("time", time[..written]);
             json.WriteString("topic", Topic);
             json.WriteString("pubsubname", PubSubName);
             json.WriteString("traceparent", TraceParent ?? "");
@@ -48,7 +72,7 @@ public sealed record EventEnvelope(
             json.WriteRawValue(DataJson);
             json.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Reads a CloudEvent JSON; <c>null</c> when it is not one this bus can carry.</summary>

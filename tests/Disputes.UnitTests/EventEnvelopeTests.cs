@@ -35,6 +35,37 @@ public class EventEnvelopeTests
     }
 
     [Fact]
+    public void The_CloudEvent_is_written_byte_for_byte_as_Dapr_reads_it()
+    {
+        var envelope = new EventEnvelope("e-1", "challenge", "disputes.v1.ChallengeWithdrawn", "challenge-withdrawn", "pubsub",
+            new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.FromHours(1)).AddTicks(1234567), """{"challenge":"challenges/c-1","version":2}""",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "a=b", "c-1");
+
+        // Single quotes for readability; the wire has double quotes.
+        var expected = ("{'specversion':'1.0','id':'e-1','source':'challenge','type':'disputes.v1.ChallengeWithdrawn','datacontenttype':'application/json',"
+            + "'time':'2026-11-23T10:00:00.1234567Z','topic':'challenge-withdrawn','pubsubname':'pubsub',"
+            + "'traceparent':'00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01','traceid':'00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',"
+            + "'tracestate':'a=b','disputeid':'c-1','data':{'challenge':'challenges/c-1','version':2}}").Replace('\'', '"');
+        Assert.Equal(expected,
+            envelope.ToCloudEventJson());
+    }
+
+    [Fact]
+    public void The_JSON_is_written_once_per_envelope_and_a_changed_copy_writes_its_own()
+    {
+        var envelope = Factory().Create(TestEvents.Raised());
+        var first = envelope.ToCloudEventJson();
+
+        var retraced = envelope with { TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+        var retopiced = envelope with { Topic = "challenge-raised-deadletter" };
+
+        Assert.Same(first, envelope.ToCloudEventJson());
+        Assert.Equal(retraced.TraceParent, JsonDocument.Parse(retraced.ToCloudEventJson()).RootElement.GetProperty("traceparent").GetString());
+        Assert.Equal("challenge-raised-deadletter", JsonDocument.Parse(retopiced.ToCloudEventJson()).RootElement.GetProperty("topic").GetString());
+        Assert.Equal(first, (envelope with { }).ToCloudEventJson());
+    }
+
+    [Fact]
     public void A_CloudEvent_reads_back_as_the_same_envelope()
     {
         var envelope = Factory().Create(TestEvents.Raised()) with { TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", TraceState = "a=b" };

@@ -5,6 +5,7 @@ var root = new RootCommand("Developer commands for the professional-challenge su
 {
     TokenCommand.Create(),
     LoadCommand.Create(),
+    RatiosCommand.Create(),
     BusCommand.Create(),
     DeadLettersCommand.Create(),
     TraceCommand.Create(),

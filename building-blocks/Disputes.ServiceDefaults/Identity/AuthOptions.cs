@@ -14,4 +14,7 @@ public sealed class AuthOptions
 
     /// <summary>The agencies' identity provider; its discovery document gives the signing keys.</summary>
     public string Authority { get; set; } = "";
+
+    /// <summary>How many validated tokens each process keeps (each until its expiry), so a token is validated once, not per call.</summary>
+    public int ValidatedTokenCacheSize { get; set; } = ValidatedTokenCache.DefaultSizeLimit;
 }

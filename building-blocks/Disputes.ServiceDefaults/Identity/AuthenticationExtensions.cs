@@ -45,6 +45,15 @@ public static class AuthenticationExtensions
                 if (auth.Authority.Length > 0)
                     options.Authority = auth.Authority;
             });
+        // Each token is validated once, then answered from the cache until its expiry.
+        builder.Services.AddSingleton(services => new ValidatedTokenCache(
+            services.GetService<TimeProvider>() ?? TimeProvider.System, auth.ValidatedTokenCacheSize));
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<ValidatedTokenCache>((options, cache) =>
+            {
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(new CachingJsonWebTokenHandler(cache) { MapInboundClaims = false });
+            });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(CallerPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(DisputeClaims.Agency));
         return builder;

@@ -29,9 +29,8 @@ public sealed class ChallengeCommandHandler(ChallengeStore store, IntegrationEve
         // The canonical raise is what the raise may set, without the server's choices.
         var canonical = new RaiseChallengeRequest { Challenge = CanonicalRaise(request.Challenge!) };
         var fingerprint = RequestFingerprint.For(ChallengeCommand.Raise, "", caller, request.RequestId, canonical);
-        if (fingerprint is not null && await store.GetAppliedRequestAsync(fingerprint) is { } applied)
-            return Replay(applied, fingerprint, caller);
 
+        // No read of the request id first: the write checks it before anything else and answers with what it produced.
         DisputeTelemetry.TagDispute(id);
         return await store.CreateAsync(raised.Challenge, fingerprint, events.Create(raised.Event)) switch
         {
@@ -110,6 +109,22 @@ public sealed class ChallengeCommandHandler(ChallengeStore store, IntegrationEve
         if (fingerprint is not null && await store.GetAppliedRequestAsync(fingerprint) is { } applied)
             return Replay(applied, fingerprint, caller);
 
+        try
+        {
+            return await DecideAndSaveAsync(id, name, etag, command, targetStage, caller, fingerprint, act, move);
+        }
+        catch (global::Grpc.Core.RpcException) when (fingerprint is not null)
+        {
+            // A retry that raced its own first call read the challenge after that call changed it: still a replay.
+            if (await store.GetAppliedRequestAsync(fingerprint) is { } raced)
+                return Replay(raced, fingerprint, caller);
+            throw;
+        }
+    }
+
+    private async Task<V1.Challenge> DecideAndSaveAsync(string id, string name, string etag, ChallengeCommand command, Stage targetStage, Caller caller,
+        RequestFingerprint? fingerprint, Func<ChallengeAggregate, Party, DateTimeOffset, string, ChallengeChange> act, Move? move)
+    {
         var challenge = await store.GetAsync(id) ?? throw RpcErrors.NotFound(name);
         // 2. Who may not read it learns nothing more.
         if (DisputeAccess.ViewFor(caller, challenge.Parties) == DisputeView.None)

@@ -12,6 +12,10 @@ public static class ChallengeServiceExtensions
 {
     public static WebApplicationBuilder AddChallengeServices(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<ChallengeStoreOptions>()
+            .Bind(builder.Configuration.GetSection(ChallengeStoreOptions.SectionName))
+            .Validate(o => o.RequestIdRetention >= TimeSpan.FromMinutes(1), "Challenge:Storage:RequestIdRetention must be at least a minute.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<ChallengeStore>();
         builder.Services.AddSingleton<ChallengeCommandHandler>();
         builder.Services.AddSingleton<ChallengeQueries>();

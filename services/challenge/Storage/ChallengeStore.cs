@@ -2,6 +2,7 @@ using Disputes.Challenge.Domain;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Disputes.Challenge.Storage;
@@ -23,11 +24,11 @@ public abstract record WriteOutcome
 
 /// <summary>
 /// Challenges in Redis under the <c>challenge:</c> prefix, one hash each (the stored message,
-/// its version, the overdue marker). Every change is one transaction, conditional on the
+/// its version, the overdue marker). Every change is one server-side script, conditional on the
 /// version it was decided from, that also writes its event to the outbox and the request id
-/// it answers: all of it or none of it.
+/// it answers: all of it or none of it (see <see cref="ChallengeWriteScript"/>).
 /// </summary>
-public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox outbox)
+public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox outbox, IOptions<ChallengeStoreOptions> options)
 {
     private const string Prefix = "challenge:";
     private const string DataField = "data";
@@ -36,8 +37,12 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
     private const string ChairVersionField = "chairVersion";
     private const string RequestHashField = "request";
     private const string ResultField = "result";
-    private static readonly TimeSpan RequestIdRetention = TimeSpan.FromDays(30);
     private static readonly MessageParser<V1.Challenge> Parser = V1.Challenge.Parser.WithDiscardUnknownFields(true);
+    private readonly long _requestRetentionMs = (long)options.Value.RequestIdRetention.TotalMilliseconds;
+
+    public ChallengeStore(IConnectionMultiplexer redis, RedisOutbox outbox) : this(redis, outbox, Options.Create(new ChallengeStoreOptions()))
+    {
+    }
 
     /// <summary>All challenges, newest first (ids sort by creation time).</summary>
     public static RedisKey AllIndex => Prefix + "index:all";
@@ -49,54 +54,39 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
 
     private static RedisKey RequestKey(RequestFingerprint request) => $"{Prefix}requests:{request.Key}";
 
-    public async Task<WriteOutcome> CreateAsync(ChallengeAggregate challenge, RequestFingerprint? request, EventEnvelope raised)
+    public Task<WriteOutcome> CreateAsync(ChallengeAggregate challenge, RequestFingerprint? request, EventEnvelope raised)
     {
-        var transaction = redis.GetDatabase().CreateTransaction();
-        // A condition, not SET NX: a failed SET NX inside MULTI would still commit the rest.
-        transaction.AddCondition(Condition.KeyNotExists(ChallengeKey(challenge.Id)));
         var stored = challenge.ToMessage();
-        Write(transaction, challenge.Id, stored);
-        foreach (var agency in new[] { challenge.RaisingParty.AgencyId, challenge.ReceivingParty.AgencyId, challenge.Child.LocalAuthorityId }.Where(a => a.Length > 0).Distinct())
-            _ = transaction.SortedSetAddAsync(AgencyIndex(agency), challenge.Id, 0);
-        _ = transaction.SortedSetAddAsync(AllIndex, challenge.Id, 0);
-        return await CommitAsync(transaction, request, stored, raised);
+        var bytes = stored.ToByteArray();
+        var indexes = new[] { challenge.RaisingParty.AgencyId, challenge.ReceivingParty.AgencyId, challenge.Child.LocalAuthorityId }
+            .Where(a => a.Length > 0).Distinct().Select(AgencyIndex).Append(AllIndex);
+        return WriteAsync(challenge.Id, expectedVersion: null, indexes, request, bytes, raised, ChallengeFields(bytes, stored.Version));
     }
 
     /// <summary>Writes the challenge a command produced, if it is still at <paramref name="readVersion"/>.</summary>
-    public async Task<WriteOutcome> SaveAsync(long readVersion, ChallengeAggregate after, RequestFingerprint? request, EventEnvelope @event)
+    public Task<WriteOutcome> SaveAsync(long readVersion, ChallengeAggregate after, RequestFingerprint? request, EventEnvelope @event)
     {
-        var transaction = redis.GetDatabase().CreateTransaction();
-        transaction.AddCondition(Condition.HashEqual(ChallengeKey(after.Id), VersionField, readVersion));
         var stored = after.ToMessage();
-        Write(transaction, after.Id, stored);
-        return await CommitAsync(transaction, request, stored, @event);
+        var bytes = stored.ToByteArray();
+        return WriteAsync(after.Id, readVersion, [], request, bytes, @event, ChallengeFields(bytes, stored.Version));
     }
 
     /// <summary>Records the appointed chair (no event, no version change), if the challenge is still at <paramref name="readVersion"/>.</summary>
     public async Task<bool> SaveChairAsync(long readVersion, ChallengeAggregate after)
     {
-        var transaction = redis.GetDatabase().CreateTransaction();
-        transaction.AddCondition(Condition.HashEqual(ChallengeKey(after.Id), VersionField, readVersion));
-        _ = transaction.HashSetAsync(ChallengeKey(after.Id),
-            [new HashEntry(DataField, after.ToMessage().ToByteArray()), new HashEntry(ChairVersionField, after.ChairVersion)]);
-        if (after.IndependentChair is { AgencyId.Length: > 0 } chair)
-            _ = transaction.SortedSetAddAsync(AgencyIndex(chair.AgencyId), after.Id, 0);
-        return await transaction.ExecuteAsync();
+        RedisKey[] indexes = after.IndependentChair is { AgencyId.Length: > 0 } chair ? [AgencyIndex(chair.AgencyId)] : [];
+        return await WriteAsync(after.Id, readVersion, indexes, request: null, result: null, @event: null,
+            [DataField, after.ToMessage().ToByteArray(), ChairVersionField, after.ChairVersion]) is WriteOutcome.Written;
     }
 
     /// <summary>Marks the challenge overdue at a position, if it is still at <paramref name="readVersion"/>.</summary>
-    public async Task<bool> MarkOverdueAsync(string id, long readVersion, string marker)
-    {
-        var transaction = redis.GetDatabase().CreateTransaction();
-        transaction.AddCondition(Condition.HashEqual(ChallengeKey(id), VersionField, readVersion));
-        _ = transaction.HashSetAsync(ChallengeKey(id), OverdueField, marker);
-        return await transaction.ExecuteAsync();
-    }
+    public async Task<bool> MarkOverdueAsync(string id, long readVersion, string marker) =>
+        await WriteAsync(id, readVersion, [], request: null, result: null, @event: null, [OverdueField, marker]) is WriteOutcome.Written;
 
     public async Task<AppliedRequest?> GetAppliedRequestAsync(RequestFingerprint request)
     {
         var values = await redis.GetDatabase().HashGetAsync(RequestKey(request), [RequestHashField, ResultField]);
-        return values[0].IsNull || values[1].IsNull ? null : new AppliedRequest(values[0].ToString(), Parser.ParseFrom((byte[])values[1]!));
+        return Applied(values);
     }
 
     public async Task<ChallengeAggregate?> GetAsync(string id)
@@ -129,27 +119,36 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         values[0].IsNull ? null : new ChallengeAggregate(Parser.ParseFrom((byte[])values[0]!),
             values[1].IsNull ? "" : values[1].ToString(), values[2].IsNull ? 0 : (long)values[2]);
 
-    private static void Write(ITransaction transaction, string id, V1.Challenge stored) =>
-        _ = transaction.HashSetAsync(ChallengeKey(id),
-        [
-            new HashEntry(DataField, stored.ToByteArray()),
-            new HashEntry(VersionField, stored.Version),
-        ]);
+    private static AppliedRequest? Applied(RedisValue[] values) =>
+        values[0].IsNull || values[1].IsNull ? null : new AppliedRequest(values[0].ToString(), Parser.ParseFrom((byte[])values[1]!));
 
-    private async Task<WriteOutcome> CommitAsync(ITransaction transaction, RequestFingerprint? request, V1.Challenge result, EventEnvelope @event)
+    private static RedisValue[] ChallengeFields(byte[] stored, long version) => [DataField, stored, VersionField, version];
+
+    /// <summary>
+    /// Runs <see cref="ChallengeWriteScript"/>: the challenge must not exist (<paramref name="expectedVersion"/> null)
+    /// or still be at that version, and the request id must be new; then every write happens, or none.
+    /// </summary>
+    private async Task<WriteOutcome> WriteAsync(string id, long? expectedVersion, IEnumerable<RedisKey> indexes,
+        RequestFingerprint? request, byte[]? result, EventEnvelope? @event, RedisValue[] fields)
     {
-        if (request is not null)
-        {
-            var key = RequestKey(request);
-            transaction.AddCondition(Condition.KeyNotExists(key));
-            _ = transaction.HashSetAsync(key, [new HashEntry(RequestHashField, request.RequestHash), new HashEntry(ResultField, result.ToByteArray())]);
-            _ = transaction.KeyExpireAsync(key, RequestIdRetention);
-        }
-        outbox.Add(transaction, @event);
-        if (await transaction.ExecuteAsync())
-            return new WriteOutcome.Written();
-        return request is not null && await GetAppliedRequestAsync(request) is { } applied
-            ? new WriteOutcome.AlreadyApplied(applied)
-            : new WriteOutcome.Conflict();
+        RedisKey[] keys = [ChallengeKey(id), request is null ? "" : RequestKey(request), @event is null ? "" : outbox.StreamKey, .. indexes];
+        RedisValue[] values =
+        [
+            expectedVersion is { } version ? version : "",
+            id,
+            request?.RequestHash ?? "",
+            request is null || result is null ? RedisValue.EmptyString : result,
+            _requestRetentionMs,
+            @event is null ? RedisValue.EmptyString : @event.ToCloudEventJson(),
+            RedisOutbox.EnvelopeField,
+            .. fields,
+        ];
+        var reply = await redis.GetDatabase().ScriptEvaluateAsync(ChallengeWriteScript.Source, keys, values);
+        if (reply.Resp2Type == ResultType.Array)
+            return Applied((RedisValue[])reply!) is { } applied ? new WriteOutcome.AlreadyApplied(applied) : new WriteOutcome.Conflict();
+        if ((long)reply != ChallengeWriteScript.Written)
+            return new WriteOutcome.Conflict();
+        // The one place a change is known to be committed, with its outbox entry when it has an event.
+        return new WriteOutcome.Written();
     }
 }

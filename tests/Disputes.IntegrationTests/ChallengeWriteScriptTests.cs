@@ -1,0 +1,119 @@
+using Disputes.Challenge.Commands;
+using Disputes.Challenge.Domain;
+using Disputes.Challenge.Storage;
+using Disputes.EventBus;
+using Disputes.EventBus.Redis;
+using Disputes.ServiceDefaults.Identity;
+using Disputes.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Disputes.IntegrationTests;
+
+/// <summary>The challenge's one write script against a real redis-server: all of a change and its event, or nothing.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class ChallengeWriteScriptTests(RedisServerFixture redis) : IAsyncLifetime
+{
+    private static readonly Caller Raiser = new("pc-101", "police", new HashSet<string> { DisputeRoles.Practitioner });
+    private static readonly Caller Receiver = new("sw-7", "childrens-social-care", new HashSet<string> { DisputeRoles.Practitioner });
+    private static readonly TimeSpan Retention = TimeSpan.FromHours(6);
+
+    private readonly RedisOutbox _outbox = new(Options.Create(new EventBusOptions { AppId = "challenge" }));
+    private ChallengeStore _store = null!;
+    private ChallengeCommandHandler _commands = null!;
+    private IntegrationEventFactory _events = null!;
+
+    private IDatabase Db => redis.Redis.GetDatabase();
+
+    public async Task InitializeAsync()
+    {
+        await redis.FlushAsync();
+        _store = new ChallengeStore(redis.Redis, _outbox, Options.Create(new ChallengeStoreOptions { RequestIdRetention = Retention }));
+        _events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        _commands = new ChallengeCommandHandler(_store, _events, TimeProvider.System);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private Task<long> OutboxLength() => Db.StreamLengthAsync(_outbox.StreamKey);
+
+    [Fact]
+    public async Task Twelve_concurrent_retries_of_one_raise_raise_one_challenge_with_one_event()
+    {
+        var raises = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
+            Task.Run(() => _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: "raise-once"), Raiser))));
+
+        Assert.Single(raises.Select(r => r.Name).Distinct());
+        Assert.Equal(1, await OutboxLength());
+        Assert.Equal(1, await Db.SortedSetLengthAsync(ChallengeStore.AllIndex));
+    }
+
+    [Fact]
+    public async Task Twelve_concurrent_retries_of_one_command_all_answer_its_result_and_write_one_event()
+    {
+        var raised = await _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(), Raiser);
+        var acknowledge = new AcknowledgeChallengeRequest { Name = raised.Name, Etag = raised.Etag, RequestId = "ack-once" };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(() => _commands.AcknowledgeAsync(acknowledge, Receiver))));
+
+        Assert.All(answers, answer => Assert.Equal(answers[0], answer));
+        Assert.Equal(2, answers[0].Version);
+        Assert.Equal(2, await OutboxLength());
+    }
+
+    [Fact]
+    public async Task A_write_from_a_stale_version_is_a_conflict_and_ABORTED_through_the_command()
+    {
+        var raised = await _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(), Raiser);
+        var id = raised.Name["challenges/".Length..];
+        var read = (await _store.GetAsync(id))!;
+        await _commands.AcknowledgeAsync(new AcknowledgeChallengeRequest { Name = raised.Name, Etag = raised.Etag }, Receiver);
+        var outboxBefore = await OutboxLength();
+
+        var change = read.Acknowledge(new Party { AgencyId = "childrens-social-care", ProfessionalId = "sw-7" }, "late", DateTimeOffset.UtcNow, "");
+        var outcome = await _store.SaveAsync(read.Version, change.Challenge, null, _events.Create(change.Event));
+        var stale = await Assert.ThrowsAsync<RpcException>(() =>
+            _commands.WithdrawAsync(new WithdrawChallengeRequest { Name = raised.Name, Etag = raised.Etag, Reason = "r" }, Raiser));
+
+        Assert.IsType<WriteOutcome.Conflict>(outcome);
+        Assert.Equal(StatusCode.Aborted, stale.StatusCode);
+        Assert.Equal(outboxBefore, await OutboxLength());
+        Assert.Equal(2, (await _store.GetAsync(id))!.Version);
+        Assert.False(await _store.MarkOverdueAsync(id, read.Version, "stage-1"));
+        Assert.True(await _store.MarkOverdueAsync(id, 2, "stage-1"));
+    }
+
+    [Fact]
+    public async Task A_script_that_fails_has_written_nothing()
+    {
+        // An index key of the wrong type makes the last write of the raise fail: every check runs before the first write.
+        await Db.StringSetAsync(ChallengeStore.AgencyIndex("childrens-social-care"), "not a sorted set");
+
+        var failure = await Assert.ThrowsAnyAsync<RedisException>(() =>
+            _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: "raise-broken"), Raiser));
+
+        Assert.Contains("WRONGTYPE", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await OutboxLength());
+        Assert.Equal(0, await Db.SortedSetLengthAsync(ChallengeStore.AllIndex));
+        Assert.Equal(0, await Db.SortedSetLengthAsync(ChallengeStore.AgencyIndex("police")));
+        var keys = redis.Redis.GetServers()[0].Keys(pattern: "challenge:*").Select(k => k.ToString()).ToArray();
+        Assert.Equal([ChallengeStore.AgencyIndex("childrens-social-care").ToString()], keys);
+    }
+
+    [Fact]
+    public async Task A_request_id_expires_after_the_configured_retention()
+    {
+        var raised = await _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: "raise-ttl"), Raiser);
+        await _commands.WithdrawAsync(new WithdrawChallengeRequest { Name = raised.Name, Reason = "Agreed.", RequestId = "withdraw-ttl" }, Raiser);
+
+        var requestKeys = redis.Redis.GetServers()[0].Keys(pattern: "challenge:requests:*").ToArray();
+        Assert.Equal(2, requestKeys.Length);
+        foreach (var key in requestKeys)
+        {
+            var ttl = await Db.KeyTimeToLiveAsync(key);
+            Assert.NotNull(ttl);
+            Assert.InRange(ttl.Value, Retention - TimeSpan.FromMinutes(1), Retention);
+        }
+    }
+}
