@@ -54,6 +54,8 @@ public sealed class RecordsHost : IAsyncDisposable
             ["EventBus:PollInterval"] = "00:00:00.020",
             ["EventBus:RetryBackoff"] = "00:00:00.010",
             ["Records:CheckpointKey"] = withCheckpointKey ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) : "",
+            // Tests that purge call the RPC on their own clock; the schedule has tests of its own.
+            ["Records:Purge:Scheduled"] = "false",
         };
         foreach (var (key, value) in settings ?? [])
             configuration[key] = value;

@@ -26,6 +26,13 @@ public static class RecordsServiceExtensions
         builder.Services.AddSingleton<RetentionStore>();
         builder.Services.AddSingleton(RetentionRulesFrom(builder.Configuration));
         builder.Services.AddSingleton<RecordPurge>();
+        builder.Services.AddSingleton<IExpiredRecordPurge>(sp => sp.GetRequiredService<RecordPurge>());
+        builder.Services.AddSingleton<RecordPurgeLease>();
+        builder.Services.AddOptions<RecordPurgeOptions>().Bind(builder.Configuration.GetSection(RecordPurgeOptions.SectionName))
+            .Validate(o => o.Interval > TimeSpan.Zero && o.LeaseDuration > TimeSpan.Zero, "Records:Purge:Interval and LeaseDuration must be positive")
+            .ValidateOnStart();
+        if (builder.Configuration.GetValue(RecordPurgeOptions.SectionName + ":" + nameof(RecordPurgeOptions.Scheduled), true))
+            builder.Services.AddHostedService<RecordPurgeSchedule>();
         builder.Services.AddSingleton<DisputeRecorder>();
         builder.Services.AddSingleton<RecordAccess>();
         builder.Services.AddSingleton(sp => new DisputePartiesStore(sp.GetRequiredService<IConnectionMultiplexer>(), RecordStore.Prefix));
