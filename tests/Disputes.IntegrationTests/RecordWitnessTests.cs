@@ -41,8 +41,13 @@ public sealed class RecordWitnessTests(RedisServerFixture redis) : IAsyncLifetim
     private string Id => _story.ChallengeId;
 
     /// <summary>Records with its witness at <paramref name="address"/> (escalation's test server when null); its relay left out.</summary>
-    private Task<RecordsHost> StartRecordsAsync(string? address = null) =>
-        RecordsHost.StartAsync(redis, settings: new() { ["Records:Witness:Address"] = address ?? "http://escalation.test", ["Records:Witness:Deadline"] = "00:00:02" },
+    private Task<RecordsHost> StartRecordsAsync(string? address = null, string? tokenFile = null) =>
+        RecordsHost.StartAsync(redis, settings: new()
+            {
+                ["Records:Witness:Address"] = address ?? "http://escalation.test",
+                ["Records:Witness:Deadline"] = "00:00:02",
+                ["Records:Witness:TokenFile"] = tokenFile,
+            },
             auth: _auth, configure: services =>
             {
                 foreach (var loop in services.Where(d => d.ServiceType == typeof(IHostedService)
@@ -193,5 +198,43 @@ public sealed class RecordWitnessTests(RedisServerFixture redis) : IAsyncLifetim
         var malformed = await Assert.ThrowsAsync<RpcException>(() => _escalation.Client.GetRecordWitnessAsync(
             new GetRecordWitnessRequest { Name = $"challenges/{Id}" }, _escalation.Partnership).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_a_token_file_records_presents_the_identity_providers_token_and_an_unreadable_one_leaves_the_witness_unavailable()
+    {
+        var tokenFile = Path.Combine(Path.GetTempPath(), $"records-witness-{Guid.NewGuid():N}.token");
+        try
+        {
+            // As the identity provider would issue it: the records service's identity, role records_service.
+            await File.WriteAllTextAsync(tokenFile, DevelopmentTokens.Mint(_auth, "records", "records", [DisputeRoles.RecordsService],
+                TimeSpan.FromMinutes(10), DateTimeOffset.UtcNow) + "\n");
+            await using (var records = await StartRecordsAsync(tokenFile: tokenFile))
+            {
+                await records.DeliverAllAsync(_story);
+                await WitnessAsync(await HeadsAsync());
+                Assert.Equal(WitnessStatus.Matches, (await VerifyAsync(records, Id)).Witness);
+
+                File.Delete(tokenFile);
+                var result = await VerifyAsync(records, Id);
+                Assert.Equal(WitnessStatus.Unavailable, result.Witness);
+                Assert.True(result.Intact, string.Join(" ", result.Problems));
+            }
+
+            // A token without the records_service role is refused by the witness: unavailable, not a failed verification.
+            await File.WriteAllTextAsync(tokenFile, DevelopmentTokens.Mint(_auth, "pc-101", "police", [DisputeRoles.Practitioner],
+                TimeSpan.FromMinutes(10), DateTimeOffset.UtcNow));
+            await using (var records = await StartRecordsAsync(tokenFile: tokenFile))
+            {
+                // (This host seals with a checkpoint key of its own, so only the witness is looked at.)
+                var refused = await VerifyAsync(records, Id);
+                Assert.Equal(WitnessStatus.Unavailable, refused.Witness);
+                Assert.Equal(0, refused.WitnessedSequence);
+            }
+        }
+        finally
+        {
+            File.Delete(tokenFile);
+        }
     }
 }

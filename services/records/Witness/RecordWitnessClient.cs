@@ -33,9 +33,9 @@ public sealed partial class RecordWitnessClient(IServiceProvider services, IOpti
             LogUnavailable(e, challengeId, e.StatusCode);
             return (null, $"The witness could not be asked ({e.StatusCode}).");
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The token file could not be read.
+            // The token file could not be read: the verification stands without the witness.
             LogUnavailable(e, challengeId, StatusCode.Unauthenticated);
             return (null, "The witness could not be asked (records' token could not be read).");
         }

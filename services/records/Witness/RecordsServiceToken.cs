@@ -13,7 +13,10 @@ public sealed class RecordsServiceToken(IOptions<RecordWitnessOptions> options, 
 {
     public const string Subject = "records";
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
-    private (string Token, DateTimeOffset RenewAt)? _minted;
+    // A reference swapped whole, so concurrent calls never read half of one token and half of another.
+    private Minted? _minted;
+
+    private sealed record Minted(string Token, DateTimeOffset RenewAt);
 
     /// <summary>Null when records has no way to prove who it is (no token file, no development key).</summary>
     public async ValueTask<string?> GetAsync(CancellationToken cancellationToken)
@@ -27,7 +30,7 @@ public sealed class RecordsServiceToken(IOptions<RecordWitnessOptions> options, 
         if (_minted is { } minted && now < minted.RenewAt)
             return minted.Token;
         var token = DevelopmentTokens.Mint(auth, Subject, Subject, [DisputeRoles.RecordsService], Lifetime, now);
-        _minted = (token, now + Lifetime / 2);
+        _minted = new Minted(token, now + Lifetime / 2);
         return token;
     }
 }
