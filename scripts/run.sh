@@ -68,6 +68,8 @@ export ASPNETCORE_ENVIRONMENT=Development
 export ConnectionStrings__redis="127.0.0.1:$redis_port"
 export Auth__SigningKey="$(cat "$run/dev-signing-key")"
 export Records__CheckpointKey="$(cat "$run/records-checkpoint-key")"
+# VerifyRecord asks escalation (its gRPC port) for the witnessed head of a record.
+export Records__Witness__Address="http://127.0.0.1:5201"
 # Local agency systems may receive webhooks on this machine.
 export Notification__Webhooks__AllowLoopback=true
 # The demo partnership directory (fictional agencies and people); loading it again changes nothing.

@@ -39,9 +39,10 @@ public sealed class RecordsTests(SuiteFixture suite)
         Assert.True(verified.Intact, string.Join(" ", verified.Problems));
         Assert.False(verified.HasMissingAfterSequence);
         // Entries the raise causes elsewhere (routed, referrer told) may land between the reads: the
-        // verified head lies between what was listed before and after it.
+        // verified head lies between what was listed before and after it, and covers what it read.
         var after = await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised.Name }, Referrer);
         Assert.InRange(verified.HeadSequence, timeline.Entries.Count, after.Entries.Count);
+        Assert.Equal(verified.EntriesChecked, verified.HeadSequence);
 
         var support = suite.Bearer("ops-1", "it-support", DisputeRoles.Support);
         var redacted = await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = raised.Name }, support);

@@ -74,6 +74,9 @@ public sealed class SuiteFixture : IAsyncLifetime
                 environment["Notification__Email__Port"] = $"{smtpPort}";
                 environment["Notification__Email__Security"] = "None";
             }
+            if (name == "records")
+                // VerifyRecord asks escalation, the witness of record heads.
+                environment["Records__Witness__Address"] = $"http://127.0.0.1:{_ports["escalation"].Grpc}";
             if (name == "gateway")
             {
                 // Low enough for a test to reach, high enough for the other tests' polling.

@@ -47,6 +47,9 @@ public sealed class EscalationTestHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
 
+    /// <summary>A handler that reaches the test server, for another service's gRPC client.</summary>
+    public HttpMessageHandler CreateHandler() => _app.GetTestServer().CreateHandler();
+
     public static async Task<EscalationTestHost> StartAsync(RedisServerFixture redis, TimeProvider? clock = null, AuthOptions? auth = null,
         Action<IServiceCollection>? configure = null)
     {

@@ -38,9 +38,10 @@ public sealed class RecordsHost : IAsyncDisposable
     public DisputeRecorder Recorder => Services.GetRequiredService<DisputeRecorder>();
     public RecordStore Store => Services.GetRequiredService<RecordStore>();
 
-    public static async Task<RecordsHost> StartAsync(RedisServerFixture redis, bool withCheckpointKey = true, Dictionary<string, string?>? settings = null)
+    public static async Task<RecordsHost> StartAsync(RedisServerFixture redis, bool withCheckpointKey = true, Dictionary<string, string?>? settings = null,
+        AuthOptions? auth = null, Action<IServiceCollection>? configure = null)
     {
-        var auth = new AuthOptions { SigningKey = DevelopmentTokens.NewSigningKey() };
+        auth ??= new AuthOptions { SigningKey = DevelopmentTokens.NewSigningKey() };
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
@@ -53,6 +54,8 @@ public sealed class RecordsHost : IAsyncDisposable
             ["EventBus:PollInterval"] = "00:00:00.020",
             ["EventBus:RetryBackoff"] = "00:00:00.010",
             ["Records:CheckpointKey"] = withCheckpointKey ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) : "",
+            // Tests that purge call the RPC on their own clock; the schedule has tests of its own.
+            ["Records:Purge:Scheduled"] = "false",
         };
         foreach (var (key, value) in settings ?? [])
             configuration[key] = value;
@@ -61,6 +64,7 @@ public sealed class RecordsHost : IAsyncDisposable
         builder.AddRecordsServices();
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton<TimeProvider>(time);
+        configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapRecordsApi();

@@ -28,6 +28,12 @@ public static class DisputeRoles
     /// <summary>Support engineers: ids, stages, times and trace ids, never the narrative.</summary>
     public const string Support = "support";
 
+    /// <summary>
+    /// The records service itself, asking escalation for its record's witness (GetRecordWitness).
+    /// A service identity, not a professional's: it gives access to no dispute. Not in <see cref="All"/>.
+    /// </summary>
+    public const string RecordsService = "records_service";
+
     public static IReadOnlyList<string> All { get; } =
         [Practitioner, LineManager, SafeguardingLead, SeniorManager, Partnership, IndependentReviewingOfficer, IndependentChair, Support];
 }

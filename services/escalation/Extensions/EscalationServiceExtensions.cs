@@ -29,6 +29,7 @@ public static class EscalationServiceExtensions
         builder.Services.AddSingleton<PolicyCatalog>();
         builder.Services.AddSingleton<TimerSignal>();
         builder.Services.AddSingleton<EscalationWriter>();
+        builder.Services.AddSingleton<RecordWitnessStore>();
         builder.Services.AddSingleton<DirectoryCommands>();
         builder.Services.AddSingleton<DirectoryLoader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DirectoryLoader>());
@@ -42,6 +43,7 @@ public static class EscalationServiceExtensions
         builder.Services.AddEventHandler<ChallengeEscalated, ChallengeEscalatedHandler>();
         builder.Services.AddEventHandler<ChallengeResolved, ChallengeResolvedHandler>();
         builder.Services.AddEventHandler<ChallengeWithdrawn, ChallengeWithdrawnHandler>();
+        builder.Services.AddEventHandler<RecordHeadAdvanced, RecordHeadAdvancedHandler>();
         return builder;
     }
 

@@ -20,6 +20,7 @@ public sealed partial class EscalationGrpcService(
     DirectoryCommands commands,
     PolicyStore policies,
     WorkingDayCalendar calendar,
+    RecordWitnessStore witnesses,
     TimeProvider time) : EscalationService.EscalationServiceBase
 {
     /// <summary>The most index entries one list call reads, so a caller who sees few escalations still gets an answer quickly.</summary>

@@ -4,6 +4,7 @@ using Disputes.Records.Events;
 using Disputes.Records.Grpc;
 using Disputes.Records.Recording;
 using Disputes.Records.Storage;
+using Disputes.Records.Witness;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
@@ -18,15 +19,24 @@ public static class RecordsServiceExtensions
         builder.Services.AddSingleton(RecordCheckpointsFrom(builder));
         builder.Services.AddSingleton(sp => new RecordStore(
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<RecordCheckpoints>(), sp.GetRequiredService<Disputes.EventBus.Redis.RedisOutbox>()));
+            sp.GetRequiredService<RecordCheckpoints>(), sp.GetRequiredService<Disputes.EventBus.Redis.RedisOutbox>(),
+            sp.GetRequiredService<IntegrationEventFactory>()));
         builder.Services.AddSingleton<AccessAuditLog>();
         builder.Services.AddSingleton<RecommendationStore>();
         builder.Services.AddSingleton<RetentionStore>();
         builder.Services.AddSingleton(RetentionRulesFrom(builder.Configuration));
         builder.Services.AddSingleton<RecordPurge>();
+        builder.Services.AddSingleton<IExpiredRecordPurge>(sp => sp.GetRequiredService<RecordPurge>());
+        builder.Services.AddSingleton<RecordPurgeLease>();
+        builder.Services.AddOptions<RecordPurgeOptions>().Bind(builder.Configuration.GetSection(RecordPurgeOptions.SectionName))
+            .Validate(o => o.Interval > TimeSpan.Zero && o.LeaseDuration > TimeSpan.Zero, "Records:Purge:Interval and LeaseDuration must be positive")
+            .ValidateOnStart();
+        if (builder.Configuration.GetValue(RecordPurgeOptions.SectionName + ":" + nameof(RecordPurgeOptions.Scheduled), true))
+            builder.Services.AddHostedService<RecordPurgeSchedule>();
         builder.Services.AddSingleton<DisputeRecorder>();
         builder.Services.AddSingleton<RecordAccess>();
         builder.Services.AddSingleton(sp => new DisputePartiesStore(sp.GetRequiredService<IConnectionMultiplexer>(), RecordStore.Prefix));
+        builder.Services.AddRecordWitness(builder.Configuration);
         builder.Services.AddRecordedEvents();
         return builder;
     }

@@ -47,6 +47,7 @@ public static class ChronologyPdf
         Line(verification.Intact
             ? $"Verification: intact, {verification.EntriesChecked} entries checked, checkpoint {EscalationLog.ProtoName(verification.Checkpoint)}."
             : $"Verification: NOT INTACT. {string.Join(" ", verification.Problems)}", bold);
+        Line($"Witness (the head escalation saw): {EscalationLog.ProtoName(verification.Witness)}, sequence {verification.WitnessedSequence}.", regular);
         y -= LineHeight;
         foreach (var entry in export.Entries)
         {

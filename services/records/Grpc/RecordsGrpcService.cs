@@ -21,6 +21,7 @@ public sealed class RecordsGrpcService(
     RecommendationStore recommendations,
     RetentionStore retention,
     Recording.RecordPurge purge,
+    Witness.RecordWitnessClient witness,
     TimeProvider timeProvider) : RecordsService.RecordsServiceBase
 {
     private const int MaxAppendAttempts = 64;
@@ -65,7 +66,7 @@ public sealed class RecordsGrpcService(
         var (view, _) = await access.RequireViewAsync(id, request.Parent, caller);
         await audit.RecordAsync(caller, nameof(VerifyRecord), id, request.Parent, view, DisputeTelemetry.CurrentTraceId());
 
-        return await VerifyAsync(id);
+        return await VerifyAsync(id, context.CancellationToken);
     }
 
     public override async Task<Google.Api.HttpBody> ExportRecord(ExportRecordRequest request, ServerCallContext context)
@@ -82,7 +83,7 @@ public sealed class RecordsGrpcService(
         {
             Challenge = request.Parent,
             ExportTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
-            Verification = await VerifyAsync(id),
+            Verification = await VerifyAsync(id, context.CancellationToken),
         };
         export.Entries.AddRange((await store.ListAsync(id)).Select(e => Project(e, view)));
         return request.Format == ExportFormat.Pdf
@@ -90,8 +91,11 @@ public sealed class RecordsGrpcService(
             : new Google.Api.HttpBody { ContentType = "application/json", Data = Google.Protobuf.ByteString.CopyFromUtf8(Google.Protobuf.JsonFormatter.Default.Format(export)) };
     }
 
-    private async Task<VerifyRecordResponse> VerifyAsync(string id)
+    private async Task<VerifyRecordResponse> VerifyAsync(string id, CancellationToken cancellationToken)
     {
+        // The witness is asked before the record is read: it can then only hold a head the record
+        // already had, so an append in between is never mistaken for lost entries (only BEHIND).
+        var (witnessed, unavailable) = await witness.AskAsync(id, cancellationToken);
         var (entries, head, checkpoint, opened) = await store.SealsAsync(id);
         var verification = RecordChain.Verify(id, entries, head, checkpoint, store.Checkpoints, opened);
         var response = new VerifyRecordResponse
@@ -105,6 +109,19 @@ public sealed class RecordsGrpcService(
         };
         if (verification.MissingAfterSequence is { } missingAfter)
             response.MissingAfterSequence = missingAfter;
+
+        var check = unavailable is null ? RecordWitnessCheck.Compare(entries, witnessed) : WitnessCheck.Unavailable(unavailable);
+        response.Witness = check.Status;
+        response.WitnessedSequence = check.WitnessedSequence;
+        if (check.Problem is not null)
+        {
+            response.Intact = false;
+            response.Problems.Add(check.Problem);
+            if (response.FirstBrokenEntry.Length == 0 && check.BrokenEntry is not null)
+                response.FirstBrokenEntry = check.BrokenEntry;
+            if (!response.HasMissingAfterSequence && check.MissingAfterSequence is { } lost)
+                response.MissingAfterSequence = lost;
+        }
         return response;
     }
 

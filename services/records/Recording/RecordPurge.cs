@@ -6,12 +6,19 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace Disputes.Records.Recording;
 
+/// <summary>One purge of every record past its retention: the challenges purged and those kept under legal hold.</summary>
+public interface IExpiredRecordPurge
+{
+    Task<(IReadOnlyList<string> Purged, IReadOnlyList<string> Held)> PurgeExpiredAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Purges the narrative of closed records past their retention, unless on legal hold: a PURGED
 /// entry is appended first (the audited stub), then every entry keeps its hashes and loses its
 /// summary and meeting, so the chain still verifies.
 /// </summary>
 public sealed partial class RecordPurge(RecordStore store, RetentionStore retention, RetentionRules rules, TimeProvider timeProvider, ILogger<RecordPurge> logger)
+    : IExpiredRecordPurge
 {
     private const int MaxAttempts = 16;
 

@@ -39,9 +39,11 @@ public static class RecordScripts
     /// (event or request) is not recorded yet; moves the head and the checkpoint, indexes the
     /// entry, saves the dispute's state, removes what it replaces (a held event, a draft) and
     /// queues the event it publishes in the outbox.
+    /// Every entry also queues its head (RecordHeadAdvanced) for the witness, so a head is never
+    /// appended without its event.
     /// KEYS: head, entries, source (the head key when none), state, index, checkpoint, remove-from hash, outbox, report index.
     /// ARGV: expected head, entry bytes, new head, source value, checkpoint, envelope, field to remove, entry id,
-    /// report score (the raise time, when the entry opens the record), state field/value pairs...
+    /// report score (the raise time, when the entry opens the record), challenge id, head envelope, state field/value pairs...
     /// </summary>
     public static readonly RecordScript Append = new("""
         local head = redis.call('GET', KEYS[1]) or ''
@@ -57,8 +59,9 @@ public static class RecordScripts
         if ARGV[5] ~= '' then redis.call('SET', KEYS[6], ARGV[5]) end
         if ARGV[6] ~= '' then redis.call('XADD', KEYS[8], '*', 'envelope', ARGV[6]) end
         if ARGV[7] ~= '' then redis.call('HDEL', KEYS[7], ARGV[7]) end
+        if ARGV[11] ~= '' then redis.call('XADD', KEYS[8], '*', 'envelope', ARGV[11]) end
         if ARGV[9] ~= '' then redis.call('ZADD', KEYS[9], ARGV[9], ARGV[10]) end
-        for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+        for i = 12, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
         return {'APPENDED', tostring(length)}
         """);
 

@@ -1,8 +1,10 @@
 using System.Globalization;
+using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Records.Domain;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1;
+using Disputes.V1.Events;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using StackExchange.Redis;
@@ -31,7 +33,7 @@ public sealed record AppendOptions
     public DateTimeOffset? RaisedTime { get; init; }
 
     /// <summary>The event to publish with the entry, built from the sealed entry.</summary>
-    public Func<RecordEntry, Disputes.EventBus.EventEnvelope>? Publish { get; init; }
+    public Func<RecordEntry, EventEnvelope>? Publish { get; init; }
 }
 
 public enum AppendStatus { Appended, Duplicate, Conflict }
@@ -45,15 +47,25 @@ public sealed record AppendResult(AppendStatus Status, RecordEntry? Entry, long 
 /// against, so concurrent appends never fork the chain, and on its source, so a redelivered
 /// event or a retried request is never recorded twice.
 /// </summary>
-public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider, RecordCheckpoints checkpoints, RedisOutbox outbox)
+public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider, RecordCheckpoints checkpoints, RedisOutbox outbox,
+    IntegrationEventFactory events)
 {
     public const string Prefix = "records:";
     private const int MaxAppendAttempts = 64;
 
     public RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider)
-        : this(redis, timeProvider, new RecordCheckpoints(null), new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new Disputes.EventBus.EventBusOptions { AppId = "records" })))
+        : this(redis, timeProvider, new RecordCheckpoints(null), DefaultOptions, timeProvider)
     {
     }
+
+    private RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider, RecordCheckpoints checkpoints,
+        Microsoft.Extensions.Options.IOptions<EventBusOptions> options, TimeProvider clock)
+        : this(redis, timeProvider, checkpoints, new RedisOutbox(options), new IntegrationEventFactory(options, clock))
+    {
+    }
+
+    private static Microsoft.Extensions.Options.IOptions<EventBusOptions> DefaultOptions =>
+        Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "records" });
 
     public RecordCheckpoints Checkpoints => checkpoints;
 
@@ -106,6 +118,7 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             entryId,
             options.RaisedTime is { } raised ? (RedisValue)raised.ToUnixTimeMilliseconds() : RedisValue.EmptyString,
             challengeId,
+            events.Create(HeadAdvanced(challengeId, sealedEntry)).ToCloudEventJson(),
         };
         if (options.State is { } state)
             values.AddRange(DisputeRecordHash.Write(state).SelectMany(e => new[] { (RedisValue)e.Name, e.Value }));
@@ -130,6 +143,17 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             _ => new AppendResult(AppendStatus.Conflict, null),
         };
     }
+
+    /// <summary>The head an entry makes, for the witness: ids and hashes only, never the narrative.</summary>
+    public static RecordHeadAdvanced HeadAdvanced(string challengeId, RecordEntry sealedEntry) => new()
+    {
+        Challenge = ResourceNames.Challenge(challengeId),
+        Version = sealedEntry.Sequence,
+        Sequence = sealedEntry.Sequence,
+        OccurTime = sealedEntry.RecordTime,
+        HeadHash = sealedEntry.Hash,
+        Entry = sealedEntry.Name,
+    };
 
     /// <summary>
     /// Appends an entry with no decision to make on the state (kept for callers that only add
@@ -171,7 +195,7 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
 
     /// <summary>Saves a draft once per request (<paramref name="requestKey"/>); the existing draft's id when it was saved before.</summary>
     public async Task<(bool Saved, string ExistingDraftId, string ExistingFingerprint)> SaveDraftAsync(string challengeId, string draftId, RecordEntry draft,
-        string requestKey, string fingerprint, Disputes.EventBus.EventEnvelope envelope)
+        string requestKey, string fingerprint, EventEnvelope envelope)
     {
         var result = (RedisResult[])(await RecordScripts.SaveDraft.RunAsync(redis.GetDatabase(),
             [SourceKey(requestKey), DraftsKey(challengeId), outbox.StreamKey],
