@@ -71,7 +71,7 @@ public sealed class AbuseTests(SuiteFixture suite)
     public static readonly IReadOnlySet<string> RoleGated = new HashSet<string>
     {
         "AcknowledgeChallenge", "ReviewChallenge", "EscalateChallenge", "ResolveChallenge", "WithdrawChallenge",
-        "ListOverdueEscalations", "ListDueSoonEscalations", "AppointIndependentChair", "CreateAgency", "UpdateAgency", "RetireAgency",
+        "ListOverdueEscalations", "ListDueSoonEscalations", "AppointIndependentChair", "GetRecordWitness", "CreateAgency", "UpdateAgency", "RetireAgency",
         "CreateProfessional", "UpdateProfessional", "RetireProfessional", "CreateTimescalePolicyVersion",
         "ListDeliveries", "WatchNotifications", "CreateWebhookSubscription", "ListWebhookSubscriptions", "DeleteWebhookSubscription",
         "CreateEmailSubscription", "ListEmailSubscriptions", "DeleteEmailSubscription",
@@ -132,6 +132,10 @@ public sealed class AbuseTests(SuiteFixture suite)
         new("GetEscalation", UnappointedChair, d => new GetEscalationRequest { Name = d.Name + "/escalation" }, Expect.Denied),
         new("GetEscalation", ChairsNamesake, d => new GetEscalationRequest { Name = d.AtPartnership + "/escalation" }, Expect.Denied),
         new("GetEscalation", Chair, d => new GetEscalationRequest { Name = d.AtPartnership + "/escalation" }, Expect.Allowed),
+        // The record's witness: for the records service, the partnership and support only; a party's professional is refused too.
+        new("GetRecordWitness", PartnershipManager, d => new GetRecordWitnessRequest { Name = d.Name + "/recordWitness" }, Expect.Allowed),
+        new("GetRecordWitness", AnotherAgency, d => new GetRecordWitnessRequest { Name = d.Name + "/recordWitness" }, Expect.Denied),
+        new("GetRecordWitness", Referrer, d => new GetRecordWitnessRequest { Name = d.Name + "/recordWitness" }, Expect.Denied),
         new("ListOverdueEscalations", Referrer, _ => new ListOverdueEscalationsRequest { AgencyId = RaisingAgency }, Expect.Allowed),
         new("ListOverdueEscalations", AnotherAgency, _ => new ListOverdueEscalationsRequest { AgencyId = RaisingAgency }, Expect.Denied),
         new("ListOverdueEscalations", SocialWorker, _ => new ListOverdueEscalationsRequest { AgencyId = RaisingAgency }, Expect.Denied),
