@@ -34,6 +34,9 @@ public sealed class SuiteFixture : IAsyncLifetime
 
     public const string SmtpMailbox = "safeguarding@police-emailed.example.org";
 
+    /// <summary>Where every process appends its finished spans (Telemetry:SpansDirectory), one file each.</summary>
+    public string SpansDirectory { get; } = Path.Combine(Path.GetTempPath(), $"disputes-e2e-spans-{Guid.NewGuid():N}");
+
     public async Task InitializeAsync()
     {
         var root = RepositoryRoot();
@@ -69,6 +72,7 @@ public sealed class SuiteFixture : IAsyncLifetime
                 // The development signing key is refused outside Development.
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["EventBus__PollInterval"] = "00:00:00.020",
+                ["Telemetry__SpansDirectory"] = SpansDirectory,
             };
             if (name == "notification")
             {
@@ -121,6 +125,8 @@ public sealed class SuiteFixture : IAsyncLifetime
             Directory.Delete(_redisDirectory, recursive: true);
         if (Directory.Exists(SmtpMaildir))
             Directory.Delete(SmtpMaildir, recursive: true);
+        if (Directory.Exists(SpansDirectory))
+            Directory.Delete(SpansDirectory, recursive: true);
         return Task.CompletedTask;
     }
 
