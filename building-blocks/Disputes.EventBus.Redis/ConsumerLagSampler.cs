@@ -69,7 +69,7 @@ public sealed partial class ConsumerLagSampler(
 
     private async Task<ConsumerSample> SampleAsync(IDatabase db, EventSubscription subscription, string group)
     {
-        var deadLetters = await LengthAsync(db, subscription.DeadLetterTopic);
+        var deadLetters = await DeadLettersAsync(db, subscription.DeadLetterTopic);
         if (await db.KeyTypeAsync(subscription.Topic) != RedisType.Stream)
             return new ConsumerSample(0, 0, TimeSpan.Zero, deadLetters);
         var info = (await db.StreamGroupInfoAsync(subscription.Topic)).FirstOrDefault(g => g.Name == group);
@@ -87,8 +87,21 @@ public sealed partial class ConsumerLagSampler(
         return new ConsumerSample(lag, info.PendingMessageCount, oldestAge, deadLetters);
     }
 
-    private static async Task<long> LengthAsync(IDatabase db, RedisKey stream) =>
-        await db.KeyTypeAsync(stream) == RedisType.Stream ? await db.StreamLengthAsync(stream) : 0;
+    /// <summary>
+    /// The dead-letter topic's length; null when this app's Redis user may not read it (a consumer
+    /// only adds to dead-letter topics): the other gauges are still reported.
+    /// </summary>
+    private static async Task<long?> DeadLettersAsync(IDatabase db, RedisKey stream)
+    {
+        try
+        {
+            return await db.KeyTypeAsync(stream) == RedisType.Stream ? await db.StreamLengthAsync(stream) : 0;
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            return null;
+        }
+    }
 
     /// <summary>Entries after the group's last delivered one, counted up to <see cref="LagCountLimit"/>.</summary>
     private static async Task<long> CountAfterAsync(IDatabase db, RedisKey topic, string? lastDeliveredId) =>

@@ -88,10 +88,10 @@ public static class EventBusMetrics
             OutboxAges[outbox] = Math.Max(0, age.TotalSeconds);
     }
 
-    private static IEnumerable<Measurement<double>> ObserveConsumers(Func<ConsumerSample, double> value)
+    private static IEnumerable<Measurement<double>> ObserveConsumers(Func<ConsumerSample, double?> value)
     {
         lock (ConsumerSamples)
-            return ConsumerSamples.Select(s => new Measurement<double>(value(s.Value),
+            return ConsumerSamples.Where(s => value(s.Value) is not null).Select(s => new Measurement<double>(value(s.Value)!.Value,
                 new KeyValuePair<string, object?>("messaging.destination.name", s.Key.Topic),
                 new KeyValuePair<string, object?>("messaging.consumer.group.name", s.Key.Group))).ToArray();
     }
@@ -104,4 +104,5 @@ public static class EventBusMetrics
 }
 
 /// <summary>One reading of a topic for one consumer group.</summary>
-public readonly record struct ConsumerSample(long Lag, long Pending, TimeSpan OldestPendingAge, long DeadLetters);
+/// <remarks><see cref="DeadLetters"/> is null when the app may not read its dead-letter topics.</remarks>
+public readonly record struct ConsumerSample(long Lag, long Pending, TimeSpan OldestPendingAge, long? DeadLetters);
