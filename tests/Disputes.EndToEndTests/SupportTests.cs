@@ -105,6 +105,10 @@ public sealed class SupportTests(SuiteFixture suite)
         var table = await RunToolAsync("trace", id, "--no-bus", "--spans", suite.SpansDirectory, "--token", suite.Token("support-anna", "support", "support"));
         Assert.True(table.Exit == 0, table.Error);
         Assert.Contains($"trace {traceId}", table.Output);
+
+        var missing = await RunToolAsync("trace", id, "--no-bus", "--spans", Path.Combine(suite.SpansDirectory, "missing"), "--token", suite.Token("support-anna", "support", "support"));
+        Assert.NotEqual(0, missing.Exit);
+        Assert.Contains("neither a file nor a directory", missing.Error);
     }
 
     /// <summary>The services that wrote a span of the trace so far.</summary>
