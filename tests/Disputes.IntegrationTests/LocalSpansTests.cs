@@ -68,6 +68,12 @@ public sealed class LocalSpansTests : IDisposable
         Assert.All(tree, s => Assert.Equal(5, s.DurationMs));
         Assert.Single(traces[1].Spans);
 
+        // Read from the files, holding only the dispute's spans: the same traces.
+        var streamed = LocalSpans.OfDispute(_directory, "dispute-1", [named.TraceId.ToHexString(), null], out var skipped);
+        Assert.Equal(1, skipped);
+        Assert.Equal(traces.Select(t => (t.TraceId, string.Join(",", t.Spans.Select(s => $"{s.SpanId}/{s.Depth}")))),
+            streamed.Select(t => (t.TraceId, string.Join(",", t.Spans.Select(s => $"{s.SpanId}/{s.Depth}")))));
+
         // One file works as well as the directory.
         Assert.Equal(2, LocalSpans.Read(JsonLinesSpanExporter.FileFor(_directory, "Disputes.Escalation"), out _).Count);
     }

@@ -119,11 +119,11 @@ public static class TraceCommand
     {
         try
         {
-            var all = LocalSpans.Read(path, out var unreadable);
             var traceIds = report.Timeline.Select(i => i.TraceId).Append(report.Overview.TraceId)
                 .Concat(report.Bus?.Select(b => b.TraceId) ?? []);
+            var spans = LocalSpans.OfDispute(path, id, traceIds, out var unreadable);
             var problems = unreadable > 0 ? [.. report.Problems, $"spans: {unreadable} unreadable line(s) skipped"] : report.Problems;
-            return report with { Spans = LocalSpans.OfDispute(all, id, traceIds), Problems = problems };
+            return report with { Spans = spans, Problems = problems };
         }
         catch (IOException ex)
         {

@@ -41,11 +41,58 @@ public static class LocalSpans
     /// </summary>
     public static IReadOnlyList<SpanLine> Read(string fileOrDirectory, out int unreadable)
     {
-        unreadable = 0;
-        var files = Directory.Exists(fileOrDirectory)
+        var counter = new UnreadableCounter();
+        var spans = Lines(FilesOf(fileOrDirectory), counter).ToList();
+        unreadable = counter.Count;
+        return spans;
+    }
+
+    /// <summary>
+    /// The dispute's traces, read from the files in two passes so that only its spans are held in
+    /// memory (a local run under load writes many): see <see cref="OfDispute(IReadOnlyList{SpanLine}, string, IEnumerable{string?})"/>.
+    /// </summary>
+    public static IReadOnlyList<TraceSpans> OfDispute(string fileOrDirectory, string challengeId, IEnumerable<string?> traceIdsOfDispute, out int unreadable)
+    {
+        var files = FilesOf(fileOrDirectory);
+        var counter = new UnreadableCounter();
+        var traces = TraceIdsOf(challengeId, traceIdsOfDispute, Lines(files, counter));
+        unreadable = counter.Count;
+        var spans = Lines(files, new UnreadableCounter()).Where(s => traces.Contains(s.TraceId)).ToArray();
+        return OfDispute(spans, challengeId, traces);
+    }
+
+    /// <summary>
+    /// The dispute's traces: every trace with a span tagged with the dispute, and every trace its
+    /// record entries, deliveries and history name; each as a tree, the traces by their first span.
+    /// </summary>
+    public static IReadOnlyList<TraceSpans> OfDispute(IReadOnlyList<SpanLine> spans, string challengeId, IEnumerable<string?> traceIdsOfDispute)
+    {
+        var traces = TraceIdsOf(challengeId, traceIdsOfDispute, spans);
+        return spans.Where(s => traces.Contains(s.TraceId))
+            .GroupBy(s => s.TraceId, StringComparer.OrdinalIgnoreCase)
+            .Select(g => new TraceSpans(g.Key, Tree(g.DistinctBy(s => s.SpanId).ToArray())))
+            .OrderBy(t => t.Spans[0].Start)
+            .ToArray();
+    }
+
+    private static HashSet<string> TraceIdsOf(string challengeId, IEnumerable<string?> named, IEnumerable<SpanLine> spans)
+    {
+        var traces = named.OfType<string>().Where(t => t.Length > 0).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var span in spans)
+        {
+            if (span.DisputeId == challengeId)
+                traces.Add(span.TraceId);
+        }
+        return traces;
+    }
+
+    private static string[] FilesOf(string fileOrDirectory) =>
+        Directory.Exists(fileOrDirectory)
             ? Directory.GetFiles(fileOrDirectory, "*.jsonl").Order(StringComparer.Ordinal).ToArray()
             : File.Exists(fileOrDirectory) ? [fileOrDirectory] : throw new FileNotFoundException($"No spans file or directory {fileOrDirectory}.", fileOrDirectory);
-        var spans = new List<SpanLine>();
+
+    private static IEnumerable<SpanLine> Lines(IEnumerable<string> files, UnreadableCounter unreadable)
+    {
         foreach (var file in files)
         {
             // Shared, as the services keep appending while this reads.
@@ -55,36 +102,25 @@ public static class LocalSpans
             {
                 if (line.Length == 0)
                     continue;
+                SpanLine? span = null;
                 try
                 {
-                    if (JsonSerializer.Deserialize<SpanLine>(line, Json) is { TraceId.Length: > 0, SpanId.Length: > 0, Name: not null, Service: not null } span)
-                        spans.Add(span);
-                    else
-                        unreadable++;
+                    span = JsonSerializer.Deserialize<SpanLine>(line, Json);
                 }
                 catch (JsonException)
                 {
-                    unreadable++;
                 }
+                if (span is { TraceId.Length: > 0, SpanId.Length: > 0, Name: not null, Service: not null })
+                    yield return span;
+                else
+                    unreadable.Count++;
             }
         }
-        return spans;
     }
 
-    /// <summary>
-    /// The dispute's traces: every trace with a span tagged with the dispute, and every trace its
-    /// record entries, deliveries and history name; each as a tree, the traces by their first span.
-    /// </summary>
-    public static IReadOnlyList<TraceSpans> OfDispute(IReadOnlyList<SpanLine> spans, string challengeId, IEnumerable<string?> traceIdsOfDispute)
+    private sealed class UnreadableCounter
     {
-        var traces = traceIdsOfDispute.OfType<string>().Where(t => t.Length > 0).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var span in spans.Where(s => s.DisputeId == challengeId))
-            traces.Add(span.TraceId);
-        return spans.Where(s => traces.Contains(s.TraceId))
-            .GroupBy(s => s.TraceId, StringComparer.OrdinalIgnoreCase)
-            .Select(g => new TraceSpans(g.Key, Tree(g.DistinctBy(s => s.SpanId).ToArray())))
-            .OrderBy(t => t.Spans[0].Start)
-            .ToArray();
+        public int Count { get; set; }
     }
 
     private static IReadOnlyList<SpanNode> Tree(IReadOnlyList<SpanLine> spans)
