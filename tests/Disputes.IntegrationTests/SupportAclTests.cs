@@ -116,7 +116,7 @@ public sealed partial class SupportAclTests : IAsyncLifetime
     }
 
     private Task<ConnectionMultiplexer> ConnectAsync(string user) =>
-        ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_port},user={user},password={PasswordOf(user)},connectRetry=20,connectTimeout=2000");
+        ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_port},user={user},password={PasswordOf(user)},connectRetry=20,connectTimeout=5000");
 
     private static string EventEnvelopeJson(string id, string dispute) =>
         $$$"""{"specversion":"1.0","id":"{{{id}}}","source":"challenge","type":"disputes.v1.ChallengeRaised","time":"2027-01-15T08:00:00Z","disputeid":"{{{dispute}}}","data":{"challenge":"challenges/{{{dispute}}}","version":"1"}}""";
