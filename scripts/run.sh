@@ -46,7 +46,7 @@ fi
 
 ensure_dotnet
 ensure_redis
-mkdir -p "$run/logs" "$pids" "$run/redis"
+mkdir -p "$run/logs" "$pids" "$run/redis" "$run/spans"
 [ -s "$run/dev-signing-key" ] || head -c 32 /dev/urandom | base64 > "$run/dev-signing-key"
 chmod 600 "$run/dev-signing-key"
 # The key that seals each record's head, kept outside Redis as in production.
@@ -72,6 +72,9 @@ export Records__CheckpointKey="$(cat "$run/records-checkpoint-key")"
 export Records__Witness__Address="http://127.0.0.1:5201"
 # Local agency systems may receive webhooks on this machine.
 export Notification__Webhooks__AllowLoopback=true
+# Every process appends its finished spans to .run/spans/ (one JSON-lines file each), for
+# "disputes-tools trace <challenge> --spans .run/spans" without a trace collector.
+export Telemetry__SpansDirectory="$run/spans"
 # The demo partnership directory (fictional agencies and people); loading it again changes nothing.
 export Escalation__DirectoryFile="$root/deploy/directory/demo-partnership.yaml"
 for app in "${apps[@]}"; do
@@ -107,6 +110,7 @@ The suite is running.
   services (gRPC)       challenge :5101  escalation :5201  notification :5301  records :5401
   redis                 127.0.0.1:$redis_port (AOF in .run/redis)
   logs                  .run/logs/
+  spans                 .run/spans/ (disputes-tools trace <challenge> --spans .run/spans)
 
 Mint a development token:
   dotnet tools/Disputes.Tools/bin/$configuration/net10.0/disputes-tools.dll token --professional sw-1 --agency childrens-social-care --role practitioner

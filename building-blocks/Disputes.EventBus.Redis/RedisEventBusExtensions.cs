@@ -15,6 +15,7 @@ public static class RedisEventBusExtensions
         services.TryAddSingleton<IAppliedVersions, RedisAppliedVersions>();
         services.TryAddSingleton<EventBusReadiness>();
         services.AddHostedService<RedisStreamSubscriber>();
+        services.AddHostedService<ConsumerLagSampler>();
         return services;
     }
 

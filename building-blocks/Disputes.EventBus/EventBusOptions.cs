@@ -53,6 +53,9 @@ public sealed class EventBusOptions
     /// <summary>Readiness is unhealthy once the oldest unpublished outbox entry is older than this.</summary>
     public TimeSpan OutboxAgeUnhealthy { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often the lag sampler reads this app's topics for the consumer gauges.</summary>
+    public TimeSpan MetricsSampleInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     public TimeSpan EffectiveHandlerTimeout => HandlerTimeout > TimeSpan.Zero ? HandlerTimeout : ProcessingTimeout / 2;
 
     public TimeSpan BackoffFor(int failedAttempts)

@@ -56,11 +56,13 @@ public sealed partial class EventDispatcher(
             return DispatchOutcome.Success;
         }
 
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             await subscription.InvokeAsync(scope.ServiceProvider, message, EventContext.From(envelope), cancellationToken);
             await processedEvents.MarkProcessedAsync(envelope.Id);
+            EventBusMetrics.HandlerDuration(envelope.Topic, options.Value.AppId, Stopwatch.GetElapsedTime(started));
             return DispatchOutcome.Success;
         }
         catch (UnprocessableEventException ex)
@@ -69,6 +71,7 @@ public sealed partial class EventDispatcher(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             LogRefused(ex, envelope.Id, envelope.Type, subscription.HandlerType.Name, ex.Message);
             EventBusMetrics.EventRefused(envelope.Topic, ex.Reason);
+            EventBusMetrics.HandlerDuration(envelope.Topic, options.Value.AppId, Stopwatch.GetElapsedTime(started), "refused");
             return DispatchOutcome.Drop;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -76,6 +79,7 @@ public sealed partial class EventDispatcher(
             activity?.AddException(ex);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             LogHandlerFailed(ex, envelope.Id, envelope.Type, subscription.HandlerType.Name);
+            EventBusMetrics.HandlerDuration(envelope.Topic, options.Value.AppId, Stopwatch.GetElapsedTime(started), ex.GetType().FullName);
             return DispatchOutcome.Retry;
         }
     }

@@ -21,6 +21,8 @@ public static class EventBusHostingExtensions
                 break;
             case "dapr":
                 builder.Services.AddDaprEventBus(builder.Configuration);
+                // Dapr's pubsub.redis keeps the same streams and groups (group = app id): the same gauges.
+                builder.Services.AddHostedService<ConsumerLagSampler>();
                 builder.Services.AddSingleton<IProcessedEvents, RedisProcessedEvents>();
                 builder.Services.AddSingleton<IAppliedVersions, RedisAppliedVersions>();
                 break;

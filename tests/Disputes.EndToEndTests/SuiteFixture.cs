@@ -29,6 +29,8 @@ public sealed class SuiteFixture : IAsyncLifetime
     /// <summary>Where the SMTP server (Debian's aiosmtpd) keeps the email notification sends.</summary>
     public string SmtpMaildir { get; } = Path.Combine(Path.GetTempPath(), $"disputes-e2e-smtp-{Guid.NewGuid():N}");
 
+    /// <summary>Where every process appends its finished spans (Telemetry:SpansDirectory), one file each.</summary>
+    public string SpansDirectory { get; } = Path.Combine(Path.GetTempPath(), $"disputes-e2e-spans-{Guid.NewGuid():N}");
     public async Task InitializeAsync()
     {
         var root = RepositoryRoot();
@@ -64,6 +66,7 @@ public sealed class SuiteFixture : IAsyncLifetime
                 // The development signing key is refused outside Development.
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["EventBus__PollInterval"] = "00:00:00.020",
+                ["Telemetry__SpansDirectory"] = SpansDirectory,
             };
             if (name == "notification")
             {
@@ -121,6 +124,8 @@ public sealed class SuiteFixture : IAsyncLifetime
             Directory.Delete(_redisDirectory, recursive: true);
         if (Directory.Exists(SmtpMaildir))
             Directory.Delete(SmtpMaildir, recursive: true);
+        if (Directory.Exists(SpansDirectory))
+            Directory.Delete(SpansDirectory, recursive: true);
         return Task.CompletedTask;
     }
 

@@ -66,6 +66,67 @@ public sealed class SupportTests(SuiteFixture suite)
     }
 
     [Fact]
+    public async Task The_local_spans_files_hold_the_raise_across_all_four_services_and_trace_lists_them()
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var headers = suite.Bearer("pc-101", "police");
+        headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var raise = DisputeLifecycleTests.NewRaise();
+        var raised = await _challenges.RaiseChallengeAsync(raise, headers);
+        var id = raised.Name["challenges/".Length..];
+        var services = new[] { "Disputes.Gateway", "Disputes.Challenge", "Disputes.Escalation", "Disputes.Notification", "Disputes.Records" };
+
+        // Each process writes its spans in batches, about every second.
+        var seen = await Until(() => Task.FromResult(SpansOfTrace(traceId)), found => services.All(found.Contains));
+        Assert.True(services.All(seen.Contains), $"services with spans in the raise's trace: {string.Join(", ", seen)}");
+
+        var (exit, output, error) = await RunToolAsync("trace", id, "--json", "--no-bus", "--spans", suite.SpansDirectory,
+            "--token", suite.Token("support-anna", "support", "support"));
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        using var report = JsonDocument.Parse(output);
+        var trace = Assert.Single(report.RootElement.GetProperty("spans").EnumerateArray(), t => t.GetProperty("traceId").GetString() == traceId);
+        var spans = trace.GetProperty("spans").EnumerateArray().ToArray();
+        Assert.Subset(spans.Select(s => s.GetProperty("service").GetString()!).ToHashSet(), services.ToHashSet());
+        Assert.Contains(spans, s => s.GetProperty("service").GetString() == "Disputes.Challenge" && s.GetProperty("name").GetString()!.Contains("RaiseChallenge"));
+        Assert.Contains(spans, s => s.GetProperty("name").GetString() == "process challenge-raised");
+        Assert.All(spans, s => Assert.True(s.GetProperty("durationMs").GetDouble() >= 0));
+        // Parents come before their children: every span below the top names a parent listed earlier.
+        for (var i = 0; i < spans.Length; i++)
+        {
+            if (spans[i].GetProperty("depth").GetInt32() > 0)
+                Assert.Contains(spans[..i], p => p.GetProperty("spanId").GetString() == spans[i].GetProperty("parentSpanId").GetString());
+        }
+        foreach (var narrative in new[] { raise.Challenge.Subject, raise.Challenge.UnsafePracticeReason, raise.Challenge.DesiredChange, raise.Challenge.ImpactOnChild, "child-ref-42" })
+        {
+            Assert.DoesNotContain(narrative, output);
+            Assert.DoesNotContain(narrative, string.Concat(Directory.GetFiles(suite.SpansDirectory).Select(ReadShared)));
+        }
+
+        var table = await RunToolAsync("trace", id, "--no-bus", "--spans", suite.SpansDirectory, "--token", suite.Token("support-anna", "support", "support"));
+        Assert.True(table.Exit == 0, table.Error);
+        Assert.Contains($"trace {traceId}", table.Output);
+
+        var missing = await RunToolAsync("trace", id, "--no-bus", "--spans", Path.Combine(suite.SpansDirectory, "missing"), "--token", suite.Token("support-anna", "support", "support"));
+        Assert.NotEqual(0, missing.Exit);
+        Assert.Contains("neither a file nor a directory", missing.Error);
+    }
+
+    /// <summary>The services that wrote a span of the trace so far.</summary>
+    private HashSet<string> SpansOfTrace(string traceId) => Directory.Exists(suite.SpansDirectory)
+        ? Directory.GetFiles(suite.SpansDirectory, "*.jsonl")
+            .SelectMany(f => ReadShared(f).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            .Where(l => l.Contains(traceId, StringComparison.Ordinal))
+            .Select(l => { try { return JsonDocument.Parse(l).RootElement.GetProperty("service").GetString()!; } catch (JsonException) { return ""; } })
+            .ToHashSet()
+        : [];
+
+    private static string ReadShared(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    [Fact]
     public async Task Trace_of_an_unknown_challenge_or_without_the_right_to_see_it_fails_clearly()
     {
         var raised = await _challenges.RaiseChallengeAsync(DisputeLifecycleTests.NewRaise(), suite.Bearer("pc-101", "police"));

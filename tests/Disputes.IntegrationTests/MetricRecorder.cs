@@ -4,16 +4,17 @@ using Disputes.EventBus;
 
 namespace Disputes.IntegrationTests;
 
-/// <summary>Listens to the bus's meter and keeps every measurement, with its tags.</summary>
+/// <summary>Listens to the bus's meter (or the meters named) and keeps every measurement, with its tags.</summary>
 public sealed class MetricRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
 
-    public MetricRecorder()
+    public MetricRecorder(params string[] meters)
     {
+        var names = meters.Length > 0 ? meters : [EventBusMetrics.MeterName];
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == EventBusMetrics.MeterName)
+            if (names.Contains(instrument.Meter.Name))
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Keep(instrument, value, tags));
@@ -28,6 +29,11 @@ public sealed class MetricRecorder : IDisposable
 
     public double Sum(string name, string tag, string value) =>
         Measurements.Where(m => m.Name == name && m.Tags.GetValueOrDefault(tag) == value).Sum(m => m.Value);
+
+    /// <summary>The latest value of an instrument whose tags include all of <paramref name="tags"/>; null when none was seen.</summary>
+    public double? Last(string name, params (string Key, string Value)[] tags) =>
+        Measurements.LastOrDefault(m => m.Name == name && tags.All(t => m.Tags.GetValueOrDefault(t.Key) == t.Value)) is { Name: not null } found
+            ? found.Value : null;
 
     public void Dispose() => _listener.Dispose();
 

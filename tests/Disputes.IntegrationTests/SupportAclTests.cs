@@ -2,7 +2,11 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Disputes.EventBus;
+using Disputes.EventBus.Redis;
 using Disputes.Tools.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Disputes.IntegrationTests;
@@ -87,8 +91,32 @@ public sealed partial class SupportAclTests : IAsyncLifetime
         Assert.StartsWith("NOPERM", denied.Message);
     }
 
+    [Fact]
+    public async Task The_lag_sampler_works_as_a_service_user_and_leaves_out_only_the_dead_letters_it_may_not_read()
+    {
+        // A group name of its own: the gauges are process-wide, and other tests sample "records".
+        const string group = "records-acl-probe";
+        using var owner = await ConnectAsync("default");
+        using var records = await ConnectAsync("records");
+        using var metrics = new MetricRecorder();
+        await records.GetDatabase().CreateIfMissingAsync("challenge-raised", group);
+        for (var i = 0; i < 3; i++)
+            await owner.GetDatabase().StreamAddAsync("challenge-raised", "data", "{}");
+        await owner.GetDatabase().StreamAddAsync("challenge-raised-deadletter", "data", "{}");
+        var sampler = new ConsumerLagSampler(records, new EventSubscriptions([EventSubscription.For<Disputes.V1.Events.ChallengeRaised, RecordingHandler>()]),
+            Options.Create(new EventBusOptions { AppId = group }), TimeProvider.System, NullLogger<ConsumerLagSampler>.Instance);
+
+        await sampler.SampleAsync();
+        metrics.Observe();
+        (string, string)[] tags = [("messaging.destination.name", "challenge-raised"), ("messaging.consumer.group.name", group)];
+        Assert.Equal(3, metrics.Last("disputes.consumer.lag", tags));
+        Assert.Equal(0, metrics.Last("disputes.consumer.pending", tags));
+        // XLEN on a dead-letter topic is not the records user's to run (it only adds there).
+        Assert.Null(metrics.Last("disputes.deadletter.count", tags));
+    }
+
     private Task<ConnectionMultiplexer> ConnectAsync(string user) =>
-        ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_port},user={user},password={PasswordOf(user)},connectRetry=20,connectTimeout=2000");
+        ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_port},user={user},password={PasswordOf(user)},connectRetry=20,connectTimeout=5000");
 
     private static string EventEnvelopeJson(string id, string dispute) =>
         $$$"""{"specversion":"1.0","id":"{{{id}}}","source":"challenge","type":"disputes.v1.ChallengeRaised","time":"2027-01-15T08:00:00Z","disputeid":"{{{dispute}}}","data":{"challenge":"challenges/{{{dispute}}}","version":"1"}}""";

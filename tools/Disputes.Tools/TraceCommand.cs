@@ -18,6 +18,7 @@ public static class TraceCommand
 {
     public const string GatewayVariable = "DISPUTES_GATEWAY";
     public const string TokenVariable = "DISPUTES_TOKEN";
+    public const string SpansVariable = "DISPUTES_SPANS";
     private const int NotFound = 3;
 
     public static Command Create()
@@ -54,10 +55,20 @@ public static class TraceCommand
         var redisOption = SupportCommandOptions.Redis();
         var noBus = new Option<bool>("--no-bus") { Description = "Do not look in Redis for the dispute's events held up on the bus." };
         var json = SupportCommandOptions.Json();
+        var spans = new Option<string?>("--spans")
+        {
+            Description = $"A local spans file or directory (the services' Telemetry:SpansDirectory): show the dispute's spans as a tree per trace [env {SpansVariable}].",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(SpansVariable),
+        };
+        spans.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { Length: > 0 } path && !File.Exists(path) && !Directory.Exists(path))
+                r.AddError($"--spans '{path}' is neither a file nor a directory.");
+        });
 
         var command = new Command("trace", "Follow one dispute end to end: stages, escalation, deliveries, record entries and trace links, and its events stuck on the bus.")
         {
-            challenge, gateway, token, keyFile, who, traceUrl, redisOption, noBus, json,
+            challenge, gateway, token, keyFile, who, traceUrl, redisOption, noBus, json, spans,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -92,6 +103,8 @@ public static class TraceCommand
                 await Console.Error.WriteLineAsync($"No challenge challenges/{id}.");
                 return NotFound;
             }
+            if (parse.GetValue(spans) is { Length: > 0 } spansPath)
+                report = WithSpans(report, id, spansPath);
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(report, SupportCommandOptions.JsonOptions));
             else
@@ -99,6 +112,27 @@ public static class TraceCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The dispute's spans: those tagged with it, and the traces its history, deliveries and record entries name.</summary>
+    private static DisputeTraceReport WithSpans(DisputeTraceReport report, string id, string path)
+    {
+        try
+        {
+            var traceIds = report.Timeline.Select(i => i.TraceId).Append(report.Overview.TraceId)
+                .Concat(report.Bus?.Select(b => b.TraceId) ?? []);
+            var spans = LocalSpans.OfDispute(path, id, traceIds, out var unreadable);
+            var problems = unreadable > 0 ? [.. report.Problems, $"spans: {unreadable} unreadable line(s) skipped"] : report.Problems;
+            return report with { Spans = spans, Problems = problems };
+        }
+        catch (IOException ex)
+        {
+            return report with { Problems = [.. report.Problems, $"spans: {ex.Message}"] };
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return report with { Problems = [.. report.Problems, $"spans: {ex.Message}"] };
+        }
     }
 
     /// <summary>The challenge id of "challenges/{id}" or of a bare id; null when neither.</summary>

@@ -14,6 +14,9 @@ public static class OpenTelemetryExtensions
     /// <summary>Every ActivitySource and Meter of the suite starts with this.</summary>
     public const string SourcePrefix = "Disputes";
 
+    /// <summary>A directory: when set, every process appends its finished spans there as JSON lines, one file per process.</summary>
+    public const string SpansDirectorySetting = "Telemetry:SpansDirectory";
+
     /// <summary>
     /// Traces, metrics and logs for the process. Spans are always created (records entries
     /// carry their trace ids); they leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
@@ -42,11 +45,22 @@ public static class OpenTelemetryExtensions
                 .AddSource($"{SourcePrefix}.*", EventBusTelemetry.ActivitySourceName, "Yarp.ReverseProxy")
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
                 .AddGrpcClientInstrumentation()
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation()
+                .AddSpansFile(builder));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             telemetry.UseOtlpExporter();
 
         return builder;
+    }
+
+    /// <summary>The local spans file, without a collector (docs/operations.md); batched off the request path.</summary>
+    private static TracerProviderBuilder AddSpansFile(this TracerProviderBuilder tracing, WebApplicationBuilder builder)
+    {
+        if (builder.Configuration[SpansDirectorySetting] is not { Length: > 0 } directory)
+            return tracing;
+        var service = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } named ? named : builder.Environment.ApplicationName;
+        var exporter = new JsonLinesSpanExporter(JsonLinesSpanExporter.FileFor(directory, service), service);
+        return tracing.AddProcessor(new BatchActivityExportProcessor(exporter, scheduledDelayMilliseconds: 1_000));
     }
 }

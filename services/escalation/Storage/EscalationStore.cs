@@ -147,6 +147,9 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
         return entries.Select(e => (e.Element.ToString(), e.Score)).ToArray();
     }
 
+    /// <summary>How many timers are set, due or not.</summary>
+    public Task<long> TimerCountAsync() => redis.GetDatabase().SortedSetLengthAsync(Timers);
+
     /// <summary>When the soonest timer fires, if any is set.</summary>
     public async Task<DateTimeOffset?> NextFireTimeAsync()
     {

@@ -35,6 +35,7 @@ public sealed partial class TimerPoller(
             try
             {
                 var (taken, failed) = await FireDueAsync(stoppingToken);
+                EscalationMetrics.TimersPending(await store.TimerCountAsync());
                 failures = 0;
                 if (failed == 0 && taken >= options.Value.TimerBatchSize)
                     continue;
@@ -90,7 +91,10 @@ public sealed partial class TimerPoller(
             return firing is null ? null : lifecycle.Fire(current.Escalation, current.Facts, directory, firing, time.GetUtcNow());
         }, claim: (timerId, score));
         if (firing is not null && stored is not null)
+        {
             LogFired(timerId, DateTimeOffset.FromUnixTimeMilliseconds((long)score));
+            EscalationMetrics.TimerFired(firing.Kind, time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds((long)score));
+        }
         // Moved or cancelled by a stage change, or its escalation is gone: nothing to fire. (When
         // another replica fired it first, the timer is gone and this removes nothing.)
         else if (await store.DiscardTimerAsync(timerId, score))

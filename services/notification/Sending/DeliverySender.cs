@@ -153,7 +153,10 @@ public sealed partial class DeliverySender(
             completed.Status = delivered ? DeliveryStatus.Delivered : DeliveryStatus.Failed;
             completed.DeliverTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
             if (await store.CompleteAsync(read, completed, events.Create(DeliveryViews.DeliveredEvent(completed)), job.Id, Group))
+            {
                 LogCompleted(completed.Name, completed.Channel, completed.Status, completed.Attempts);
+                NotificationMetrics.Delivery(completed.Channel, completed.Status);
+            }
             await db.HashDeleteAsync(JobTries, job.Id);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -57,6 +57,8 @@ public sealed partial class Notifier(
             LogAlreadyNotified(context.EventId);
             return;
         }
+        foreach (var d in deliveries.Where(d => d.Status != DeliveryStatus.Pending))
+            NotificationMetrics.Delivery(d.Channel, d.Status);
         foreach (var d in deliveries)
             LogDelivery(d.Name, d.Notice, d.Channel, d.Status, d.RecipientRole, d.Recipient.AgencyId, d.Recipient.ProfessionalId);
     }

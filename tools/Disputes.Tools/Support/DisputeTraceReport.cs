@@ -13,7 +13,11 @@ public sealed record DisputeTraceReport(
     EscalationOverview? Escalation,
     IReadOnlyList<TimelineItem> Timeline,
     IReadOnlyList<BusEventOfDispute>? Bus,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>The dispute's spans from the local spans files, when --spans was given: a tree per trace.</summary>
+    public IReadOnlyList<TraceSpans>? Spans { get; init; }
+}
 
 public sealed record ChallengeOverview(
     string Stage,

@@ -60,8 +60,34 @@ public static class TraceRendering
                 console.Write(held);
             }
         }
+        if (report.Spans is { } traces)
+            RenderSpans(console, traces);
         foreach (var problem in report.Problems)
             console.MarkupLine($"[red]not shown: {Markup.Escape(problem)}[/]");
+    }
+
+    /// <summary>Each trace as a tree: service, span name, duration; failed spans in red.</summary>
+    private static void RenderSpans(IAnsiConsole console, IReadOnlyList<TraceSpans> traces)
+    {
+        if (traces.Count == 0)
+        {
+            console.MarkupLine("[yellow]spans: none of this dispute in the spans files[/]");
+            return;
+        }
+        foreach (var trace in traces)
+        {
+            var tree = new Tree($"[bold]trace {trace.TraceId}[/]");
+            var path = new List<IHasTreeNodes> { tree };
+            foreach (var span in trace.Spans)
+            {
+                while (path.Count > span.Depth + 1)
+                    path.RemoveAt(path.Count - 1);
+                var label = $"[blue]{Markup.Escape(span.Service)}[/] {Markup.Escape(span.Name)} [grey]{span.DurationMs:0.0} ms[/]" +
+                    (span.Status == "Error" ? " [red]error[/]" : "");
+                path.Add(path[^1].AddNode(label));
+            }
+            console.Write(tree);
+        }
     }
 
     private static string Trace(string? traceId, string? url) =>
