@@ -11,6 +11,8 @@ namespace Disputes.EventBus.Redis;
 /// with backoff up to <see cref="EventBusOptions.MaxPublishAttempts"/>, then moved to the outbox's
 /// dead-letter stream. Replicas share the work through a consumer group; entries of a relay that
 /// crashed mid-publish are reclaimed, and consumers de-duplicate the redelivery by CloudEvent id.
+/// It does not poll: an outbox write of this process wakes it (<see cref="RedisOutbox.Written"/>),
+/// and a slow sweep (<see cref="EventBusOptions.OutboxSweepInterval"/>) relays what others left.
 /// </summary>
 public sealed partial class OutboxRelay(
     IConnectionMultiplexer redis,
@@ -71,7 +73,11 @@ public sealed partial class OutboxRelay(
                 {
                     if (retrying)
                         nextRetry = DateTimeOffset.MaxValue;
-                    await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
+                    // Woken as soon as a write of this process commits; the sweep catches the rest
+                    // (another replica's entries, a retry that falls due).
+                    var untilRetry = nextRetry == DateTimeOffset.MaxValue ? _options.OutboxSweepInterval : nextRetry - timeProvider.GetUtcNow();
+                    await outbox.Written.WaitAsync(untilRetry < _options.OutboxSweepInterval ? untilRetry : _options.OutboxSweepInterval,
+                        timeProvider, stoppingToken);
                     continue;
                 }
 

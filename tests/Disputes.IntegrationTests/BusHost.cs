@@ -51,7 +51,7 @@ public sealed class BusHost : IAsyncDisposable
             ["EventBus:MaxDeliveryAttempts"] = "3",
             ["EventBus:RetryBackoff"] = "00:00:00.010",
             ["EventBus:MaxRetryBackoff"] = "00:00:00.500",
-            ["EventBus:PollInterval"] = "00:00:00.020",
+            ["EventBus:OutboxSweepInterval"] = "00:00:00.200",
             ["EventBus:ProcessingTimeout"] = processingTimeout,
         });
         if (settings is not null)

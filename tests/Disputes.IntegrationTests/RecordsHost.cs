@@ -50,7 +50,7 @@ public sealed class RecordsHost : IAsyncDisposable
             ["Auth:SigningKey"] = auth.SigningKey,
             ["EventBus:Transport"] = "Redis",
             ["EventBus:AppId"] = "records",
-            ["EventBus:PollInterval"] = "00:00:00.020",
+            ["EventBus:OutboxSweepInterval"] = "00:00:00.200",
             ["EventBus:RetryBackoff"] = "00:00:00.010",
             ["Records:CheckpointKey"] = withCheckpointKey ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) : "",
         };
