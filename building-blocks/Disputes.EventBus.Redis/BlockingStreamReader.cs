@@ -80,7 +80,10 @@ internal sealed class BlockingStreamReader(IConnectionMultiplexer shared, TimeSp
             return;
         try
         {
-            await (await connecting).DisposeAsync();
+            // Not waiting for the read in flight: closing the socket ends the block on the server.
+            var connection = await connecting;
+            await connection.CloseAsync(allowCommandsToComplete: false);
+            await connection.DisposeAsync();
         }
         catch (Exception) when (!connecting.IsCompletedSuccessfully)
         {

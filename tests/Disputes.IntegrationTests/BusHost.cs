@@ -84,6 +84,9 @@ public sealed class BusHost : IAsyncDisposable
 
     public Task StartAsync() => _host.StartAsync();
 
+    /// <summary>Stops the host, giving its background services until <paramref name="cancellationToken"/> to end.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _host.StopAsync(cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         await _host.StopAsync();

@@ -75,6 +75,6 @@ public sealed partial class Notifier(
     [LoggerMessage(LogLevel.Debug, "The deliveries of event {EventId} were already written; nothing to do")]
     private partial void LogAlreadyNotified(string eventId);
 
-    [LoggerMessage(LogLevel.Information, "{Delivery} ({Notice}) over {Channel}, {Status}, to the {Role} {Agency}/{Professional}")]
+    [LoggerMessage(LogLevel.Debug, "{Delivery} ({Notice}) over {Channel}, {Status}, to the {Role} {Agency}/{Professional}")]
     private partial void LogDelivery(string delivery, string notice, Channel channel, DeliveryStatus status, RecipientRole role, string agency, string professional);
 }
