@@ -6,8 +6,8 @@ using StackExchange.Redis;
 namespace Disputes.EventBus.Redis;
 
 /// <summary>
-/// Publishes outbox entries through the configured transport and removes each one as soon as it
-/// is published, so one entry that fails never holds back the others. A failed entry is retried
+/// Publishes outbox entries through the configured transport and removes the published ones of a
+/// batch together (one transaction), so one entry that fails never holds back the others. A failed entry is retried
 /// with backoff up to <see cref="EventBusOptions.MaxPublishAttempts"/>, then moved to the outbox's
 /// dead-letter stream. Replicas share the work through a consumer group; entries of a relay that
 /// crashed mid-publish are reclaimed, and consumers de-duplicate the redelivery by CloudEvent id.
@@ -82,7 +82,8 @@ public sealed partial class OutboxRelay(
                 }
 
                 var results = await Task.WhenAll(entries.Values.Select(entry => RelayAsync(db, entry, stoppingToken)));
-                if (results.All(published => published))
+                await RemovePublishedAsync(db, entries.Values.Where((_, i) => results[i] == Relayed.Published).ToArray());
+                if (results.All(relayed => relayed != Relayed.Failed))
                 {
                     if (retrying)
                     {
@@ -128,8 +129,10 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    /// <summary>Publishes one entry and removes it; <c>false</c> when it stays for another attempt.</summary>
-    private async Task<bool> RelayAsync(IDatabase db, StreamEntry entry, CancellationToken cancellationToken)
+    private enum Relayed { Published, DeadLettered, Failed }
+
+    /// <summary>Publishes one entry; <see cref="Relayed.Failed"/> when it stays for another attempt.</summary>
+    private async Task<Relayed> RelayAsync(IDatabase db, StreamEntry entry, CancellationToken cancellationToken)
     {
         var id = entry.Id.ToString();
         try
@@ -139,7 +142,7 @@ public sealed partial class OutboxRelay(
             {
                 // Only this app writes the outbox, so this is a bug: kept for inspection, out of the way.
                 await DeadLetterAsync(db, entry, "not a CloudEvent");
-                return true;
+                return Relayed.DeadLettered;
             }
 
             try
@@ -154,18 +157,11 @@ public sealed partial class OutboxRelay(
                 if (attempts >= _options.MaxPublishAttempts)
                 {
                     await DeadLetterAsync(db, entry, $"publish failed {attempts} times: {ex.GetType().Name}");
-                    return true;
+                    return Relayed.DeadLettered;
                 }
-                return false;
+                return Relayed.Failed;
             }
-
-            var done = db.CreateTransaction();
-            _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
-            _ = done.StreamDeleteAsync(outbox.StreamKey, [entry.Id]);
-            _ = done.HashDeleteAsync(outbox.AttemptsKey, id);
-            await done.ExecuteAsync();
-            EventBusMetrics.Published(outbox.StreamKey.ToString());
-            return true;
+            return Relayed.Published;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -175,8 +171,26 @@ public sealed partial class OutboxRelay(
         {
             // Contained: the entry stays pending and is tried again (published twice at worst; consumers de-duplicate).
             LogEntryFailed(ex, id);
-            return false;
+            return Relayed.Failed;
         }
+    }
+
+    /// <summary>
+    /// Removes the published entries of a batch in one transaction. Should it fail, they stay pending
+    /// and are published again (consumers de-duplicate by CloudEvent id).
+    /// </summary>
+    private async Task RemovePublishedAsync(IDatabase db, StreamEntry[] published)
+    {
+        if (published.Length == 0)
+            return;
+        var ids = published.Select(entry => entry.Id).ToArray();
+        var done = db.CreateTransaction();
+        _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, ids);
+        _ = done.StreamDeleteAsync(outbox.StreamKey, ids);
+        _ = done.HashDeleteAsync(outbox.AttemptsKey, ids);
+        await done.ExecuteAsync();
+        foreach (var _ in ids)
+            EventBusMetrics.Published(outbox.StreamKey.ToString());
     }
 
     /// <summary>Moves the entry, with every field it has and the reason, to the outbox's dead-letter stream, in one transaction.</summary>
