@@ -59,8 +59,10 @@ public sealed partial class EventDispatcher(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await subscription.InvokeAsync(scope.ServiceProvider, message, EventContext.From(envelope), cancellationToken);
-            await processedEvents.MarkProcessedAsync(envelope.Id);
+            var context = EventContext.From(envelope);
+            await subscription.InvokeAsync(scope.ServiceProvider, message, context, cancellationToken);
+            if (!await CommittedAsync(context.ProcessedMarkWrite))
+                await processedEvents.MarkProcessedAsync(envelope.Id);
             return DispatchOutcome.Success;
         }
         catch (UnprocessableEventException ex)
@@ -77,6 +79,22 @@ public sealed partial class EventDispatcher(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             LogHandlerFailed(ex, envelope.Id, envelope.Type, subscription.HandlerType.Name);
             return DispatchOutcome.Retry;
+        }
+    }
+
+    /// <summary>Whether the handler's own transaction wrote the processed mark (it did not when that transaction was refused).</summary>
+    private static async Task<bool> CommittedAsync(Task? write)
+    {
+        if (write is null)
+            return false;
+        try
+        {
+            await write;
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
         }
     }
 

@@ -21,7 +21,8 @@ public static class EventBusHostingExtensions
                 break;
             case "dapr":
                 builder.Services.AddDaprEventBus(builder.Configuration);
-                builder.Services.AddSingleton<IProcessedEvents, RedisProcessedEvents>();
+                builder.Services.AddSingleton<RedisProcessedEvents>();
+                builder.Services.AddSingleton<IProcessedEvents>(sp => sp.GetRequiredService<RedisProcessedEvents>());
                 builder.Services.AddSingleton<IAppliedVersions, RedisAppliedVersions>();
                 break;
             case "inmemory":
