@@ -6,11 +6,13 @@ using StackExchange.Redis;
 namespace Disputes.EventBus.Redis;
 
 /// <summary>
-/// Publishes outbox entries through the configured transport and removes each one as soon as it
-/// is published, so one entry that fails never holds back the others. A failed entry is retried
+/// Publishes outbox entries through the configured transport and removes the published ones of a
+/// batch together (one transaction), so one entry that fails never holds back the others. A failed entry is retried
 /// with backoff up to <see cref="EventBusOptions.MaxPublishAttempts"/>, then moved to the outbox's
 /// dead-letter stream. Replicas share the work through a consumer group; entries of a relay that
 /// crashed mid-publish are reclaimed, and consumers de-duplicate the redelivery by CloudEvent id.
+/// It does not poll: an outbox write of this process wakes it (<see cref="RedisOutbox.Written"/>),
+/// and a slow sweep (<see cref="EventBusOptions.OutboxSweepInterval"/>) relays what others left.
 /// </summary>
 public sealed partial class OutboxRelay(
     IConnectionMultiplexer redis,
@@ -71,12 +73,17 @@ public sealed partial class OutboxRelay(
                 {
                     if (retrying)
                         nextRetry = DateTimeOffset.MaxValue;
-                    await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
+                    // Woken as soon as a write of this process commits; the sweep catches the rest
+                    // (another replica's entries, a retry that falls due).
+                    var untilRetry = nextRetry == DateTimeOffset.MaxValue ? _options.OutboxSweepInterval : nextRetry - timeProvider.GetUtcNow();
+                    await outbox.Written.WaitAsync(untilRetry < _options.OutboxSweepInterval ? untilRetry : _options.OutboxSweepInterval,
+                        timeProvider, stoppingToken);
                     continue;
                 }
 
                 var results = await Task.WhenAll(entries.Values.Select(entry => RelayAsync(db, entry, stoppingToken)));
-                if (results.All(published => published))
+                await RemovePublishedAsync(db, entries.Values.Where((_, i) => results[i] == Relayed.Published).ToArray());
+                if (results.All(relayed => relayed != Relayed.Failed))
                 {
                     if (retrying)
                     {
@@ -122,8 +129,10 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    /// <summary>Publishes one entry and removes it; <c>false</c> when it stays for another attempt.</summary>
-    private async Task<bool> RelayAsync(IDatabase db, StreamEntry entry, CancellationToken cancellationToken)
+    private enum Relayed { Published, DeadLettered, Failed }
+
+    /// <summary>Publishes one entry; <see cref="Relayed.Failed"/> when it stays for another attempt.</summary>
+    private async Task<Relayed> RelayAsync(IDatabase db, StreamEntry entry, CancellationToken cancellationToken)
     {
         var id = entry.Id.ToString();
         try
@@ -133,7 +142,7 @@ public sealed partial class OutboxRelay(
             {
                 // Only this app writes the outbox, so this is a bug: kept for inspection, out of the way.
                 await DeadLetterAsync(db, entry, "not a CloudEvent");
-                return true;
+                return Relayed.DeadLettered;
             }
 
             try
@@ -148,18 +157,11 @@ public sealed partial class OutboxRelay(
                 if (attempts >= _options.MaxPublishAttempts)
                 {
                     await DeadLetterAsync(db, entry, $"publish failed {attempts} times: {ex.GetType().Name}");
-                    return true;
+                    return Relayed.DeadLettered;
                 }
-                return false;
+                return Relayed.Failed;
             }
-
-            var done = db.CreateTransaction();
-            _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
-            _ = done.StreamDeleteAsync(outbox.StreamKey, [entry.Id]);
-            _ = done.HashDeleteAsync(outbox.AttemptsKey, id);
-            await done.ExecuteAsync();
-            EventBusMetrics.Published(outbox.StreamKey.ToString());
-            return true;
+            return Relayed.Published;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -169,8 +171,26 @@ public sealed partial class OutboxRelay(
         {
             // Contained: the entry stays pending and is tried again (published twice at worst; consumers de-duplicate).
             LogEntryFailed(ex, id);
-            return false;
+            return Relayed.Failed;
         }
+    }
+
+    /// <summary>
+    /// Removes the published entries of a batch in one transaction. Should it fail, they stay pending
+    /// and are published again (consumers de-duplicate by CloudEvent id).
+    /// </summary>
+    private async Task RemovePublishedAsync(IDatabase db, StreamEntry[] published)
+    {
+        if (published.Length == 0)
+            return;
+        var ids = published.Select(entry => entry.Id).ToArray();
+        var done = db.CreateTransaction();
+        _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, ids);
+        _ = done.StreamDeleteAsync(outbox.StreamKey, ids);
+        _ = done.HashDeleteAsync(outbox.AttemptsKey, ids);
+        await done.ExecuteAsync();
+        foreach (var _ in ids)
+            EventBusMetrics.Published(outbox.StreamKey.ToString());
     }
 
     /// <summary>Moves the entry, with every field it has and the reason, to the outbox's dead-letter stream, in one transaction.</summary>

@@ -10,7 +10,8 @@ public static class RedisEventBusExtensions
     public static IServiceCollection AddRedisStreamsEventBus(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddEventBusCore(configuration);
-        services.TryAddSingleton<IProcessedEvents, RedisProcessedEvents>();
+        services.TryAddSingleton<RedisProcessedEvents>();
+        services.TryAddSingleton<IProcessedEvents>(sp => sp.GetRequiredService<RedisProcessedEvents>());
         services.TryAddSingleton<IEventPublisher, RedisEventPublisher>();
         services.TryAddSingleton<IAppliedVersions, RedisAppliedVersions>();
         services.TryAddSingleton<EventBusReadiness>();

@@ -22,9 +22,27 @@ public sealed class RedisOutbox(IOptions<EventBusOptions> options)
     /// <summary>Failed publish attempts per entry id (a hash), so the cap holds across relays and restarts.</summary>
     public RedisKey AttemptsKey { get; } = $"{options.Value.AppId}:outbox:attempts";
 
-    /// <summary>Queues the event in the transaction; it is written only if the transaction commits.</summary>
+    /// <summary>Raised once an outbox write of this process commits; the relay waits on it instead of polling.</summary>
+    public OutboxSignal Written { get; } = new();
+
+    /// <summary>
+    /// Queues the event in the transaction; it is written only if the transaction commits, and the
+    /// relay is woken then (the add's task completes only after EXEC succeeds; it is cancelled when
+    /// a condition fails).
+    /// </summary>
     public void Add(ITransaction transaction, EventEnvelope envelope) =>
-        _ = transaction.StreamAddAsync(StreamKey, EnvelopeField, envelope.ToCloudEventJson());
+        _ = transaction.StreamAddAsync(StreamKey, EnvelopeField, envelope.ToCloudEventJson())
+            .ContinueWith(static (added, signal) =>
+            {
+                if (added.IsCompletedSuccessfully)
+                    ((OutboxSignal)signal!).Notify();
+            }, Written, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>
+    /// Wakes the relay after a write that added to the outbox outside <see cref="Add"/> (a server-side
+    /// script). Call it after the write succeeded; a call when nothing was added costs one empty read.
+    /// </summary>
+    public void NotifyWritten() => Written.Notify();
 
     /// <summary>
     /// How long the oldest entry still in the outbox has waited (zero when it is empty). Published

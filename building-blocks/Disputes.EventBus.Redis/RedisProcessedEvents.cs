@@ -11,5 +11,12 @@ public sealed class RedisProcessedEvents(IConnectionMultiplexer redis, IOptions<
     public Task MarkProcessedAsync(string eventId) =>
         redis.GetDatabase().StringSetAsync(KeyOf(eventId), 1, options.Value.DeduplicationWindow);
 
+    /// <summary>
+    /// Queues the event's processed mark in the handler's own transaction: written if and only if
+    /// the handler's change is, and one round trip fewer per event.
+    /// </summary>
+    public void MarkProcessed(ITransaction transaction, EventContext context) =>
+        context.MarkProcessedWith(transaction.StringSetAsync(KeyOf(context.EventId), 1, options.Value.DeduplicationWindow));
+
     private RedisKey KeyOf(string eventId) => $"{options.Value.AppId}:processed:{eventId}";
 }

@@ -12,6 +12,9 @@ namespace Disputes.EventBus.Redis;
 /// left pending by a consumer that crashed are reclaimed once idle for the processing timeout.
 /// Nothing one entry does (unreadable, missing fields, a handler that throws or hangs) and no
 /// error of Redis ends the loop: each delivery is contained, and the loop backs off and goes on.
+/// New entries are read with a blocking read on a connection of its own, so an event is handled
+/// as soon as it is published; the block is bounded so reclaim and shutdown still come round.
+/// Acknowledgements of a batch go to Redis together, one XACK per topic, pipelined.
 /// </summary>
 public sealed partial class RedisStreamSubscriber(
     IConnectionMultiplexer redis,
@@ -38,6 +41,8 @@ public sealed partial class RedisStreamSubscriber(
             return;
         }
 
+        await using var reader = new BlockingStreamReader(redis, _options.BlockTime);
+        var topics = subscriptions.All.Select(s => s.Topic).Distinct(StringComparer.Ordinal).Select(t => (RedisKey)t).ToArray();
         var groupsReady = false;
         var failures = 0;
         var readOwnPending = false;
@@ -53,23 +58,20 @@ public sealed partial class RedisStreamSubscriber(
                     readiness.MarkConsumerGroupsCreated();
                 }
 
-                var handled = 0;
                 if (timeProvider.GetUtcNow() >= nextReclaim)
                 {
-                    handled += await ReclaimAbandonedAsync(stoppingToken);
+                    await ReclaimAbandonedAsync(stoppingToken);
                     nextReclaim = timeProvider.GetUtcNow() + _options.ProcessingTimeout / 2;
                 }
                 if (readOwnPending)
                 {
                     // A read whose reply was lost (timeout, broken connection) still gave this consumer
                     // its entries: take them up now rather than after the processing timeout.
-                    handled += await ReadAsync(StreamPosition.Beginning, stoppingToken);
+                    await ReadOwnPendingAsync(stoppingToken);
                     readOwnPending = false;
                 }
-                handled += await ReadAsync(StreamPosition.NewMessages, stoppingToken);
+                await ReadNewAsync(reader, topics, nextReclaim - timeProvider.GetUtcNow(), stoppingToken);
                 failures = 0;
-                if (handled == 0)
-                    await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -102,19 +104,32 @@ public sealed partial class RedisStreamSubscriber(
             await db.CreateIfMissingAsync(subscription.Topic, _options.AppId);
     }
 
-    private async Task<int> ReadAsync(RedisValue from, CancellationToken cancellationToken)
+    /// <summary>Waits (up to the block time, and no later than the next reclaim) for new entries, and handles them.</summary>
+    private async Task ReadNewAsync(BlockingStreamReader reader, RedisKey[] topics, TimeSpan untilReclaim, CancellationToken cancellationToken)
     {
-        var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, from)).ToArray();
+        var block = untilReclaim < _options.BlockTime ? untilReclaim : _options.BlockTime;
+        // Taken before the read: the reclaim clock of these entries starts no earlier than this
+        // (a wait in the block shortens their handler deadline a little, never lengthens it).
+        var readAt = timeProvider.GetUtcNow();
+        var streams = await reader.ReadAsync(topics, _options.AppId, ConsumerName, BatchSize, block, cancellationToken);
+        await DeliverInLanesAsync(Deliveries(streams.Select(s => (s.Stream, s.Entries))), readAt, cancellationToken);
+    }
+
+    private async Task ReadOwnPendingAsync(CancellationToken cancellationToken)
+    {
+        var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, StreamPosition.Beginning)).ToArray();
         // Taken before the read: the reclaim clock of these entries starts no earlier than this.
         var readAt = timeProvider.GetUtcNow();
         var streams = await redis.GetDatabase().StreamReadGroupAsync(positions, _options.AppId, ConsumerName, BatchSize);
-        var deliveries = streams
-            .Where(stream => subscriptions.ForTopic(stream.Key.ToString()) is not null)
-            .SelectMany(stream => stream.Entries.Select(entry => Parse(subscriptions.ForTopic(stream.Key.ToString())!, entry)))
-            .ToArray();
-        await DeliverInLanesAsync(deliveries, readAt, cancellationToken);
-        return deliveries.Length;
+        await DeliverInLanesAsync(Deliveries(streams.Select(s => (s.Key, s.Entries))), readAt, cancellationToken);
     }
+
+    private Delivery[] Deliveries(IEnumerable<(RedisKey Stream, StreamEntry[] Entries)> streams) =>
+        streams
+            .Select(stream => (Subscription: subscriptions.ForTopic(stream.Stream.ToString()), stream.Entries))
+            .Where(stream => stream.Subscription is not null)
+            .SelectMany(stream => stream.Entries.Where(entry => !entry.IsNull).Select(entry => Parse(stream.Subscription!, entry)))
+            .ToArray();
 
     /// <summary>
     /// Handles a batch concurrently, one lane per dispute: a dispute's events (and any repeat of
@@ -133,10 +148,13 @@ public sealed partial class RedisStreamSubscriber(
         using var timeout = new CancellationTokenSource(remaining, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
         var lanes = deliveries.GroupBy(delivery => delivery.Envelope?.DisputeId ?? delivery.Entry.Id.ToString());
-        await Task.WhenAll(lanes.Select(lane => DeliverLaneAsync(lane, deadline, linked.Token, stoppingToken)));
+        var handled = new AckBatch();
+        await Task.WhenAll(lanes.Select(lane => DeliverLaneAsync(lane, deadline, handled, linked.Token, stoppingToken)));
+        await handled.AcknowledgeAsync(redis.GetDatabase(), _options.AppId);
     }
 
-    private async Task DeliverLaneAsync(IEnumerable<Delivery> lane, DateTimeOffset deadline, CancellationToken token, CancellationToken stoppingToken)
+    private async Task DeliverLaneAsync(IEnumerable<Delivery> lane, DateTimeOffset deadline, AckBatch handled, CancellationToken token,
+        CancellationToken stoppingToken)
     {
         // Let the other lanes start before this one runs a handler inline.
         await Task.Yield();
@@ -146,7 +164,7 @@ public sealed partial class RedisStreamSubscriber(
             {
                 if (timeProvider.GetUtcNow() >= deadline)
                     throw new OperationCanceledException(token);
-                await DeliverAsync(delivery, deadline, token);
+                await DeliverAsync(delivery, deadline, handled, token);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -168,11 +186,10 @@ public sealed partial class RedisStreamSubscriber(
         }
     }
 
-    private async Task<int> ReclaimAbandonedAsync(CancellationToken cancellationToken)
+    private async Task ReclaimAbandonedAsync(CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
         var minIdle = (long)_options.ProcessingTimeout.TotalMilliseconds;
-        var handled = 0;
         foreach (var subscription in subscriptions.All)
         {
             var readAt = timeProvider.GetUtcNow();
@@ -182,7 +199,6 @@ public sealed partial class RedisStreamSubscriber(
             {
                 if (entry.IsNull)
                     continue;
-                handled++;
                 LogReclaimed(entry.Id.ToString(), subscription.Topic);
                 var pending = await db.StreamPendingMessagesAsync(subscription.Topic, _options.AppId, 1, ConsumerName, entry.Id, entry.Id);
                 var deliveryCount = pending.Length > 0 ? pending[0].DeliveryCount : 1;
@@ -196,7 +212,6 @@ public sealed partial class RedisStreamSubscriber(
             }
             await DeliverInLanesAsync(deliveries, readAt, cancellationToken);
         }
-        return handled;
     }
 
     /// <summary>An entry with its CloudEvent (null when it is not one); the stream is the topic, whatever the envelope says.</summary>
@@ -207,7 +222,7 @@ public sealed partial class RedisStreamSubscriber(
         return new Delivery(subscription, entry, envelope is null ? null : envelope with { Topic = subscription.Topic });
     }
 
-    private async Task DeliverAsync(Delivery delivery, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task DeliverAsync(Delivery delivery, DateTimeOffset deadline, AckBatch handled, CancellationToken cancellationToken)
     {
         var (subscription, entry, envelope) = delivery;
         if (envelope is null)
@@ -221,7 +236,8 @@ public sealed partial class RedisStreamSubscriber(
             var outcome = await dispatcher.DispatchAsync(envelope, "redis", cancellationToken);
             if (outcome == DispatchOutcome.Success)
             {
-                await redis.GetDatabase().StreamAcknowledgeAsync(subscription.Topic, _options.AppId, entry.Id);
+                // Acknowledged with the rest of the batch; should that be lost, the redelivery is de-duplicated.
+                handled.Add(subscription.Topic, entry.Id);
                 return;
             }
             if (outcome == DispatchOutcome.Drop)
@@ -261,6 +277,31 @@ public sealed partial class RedisStreamSubscriber(
     }
 
     private sealed record Delivery(EventSubscription Subscription, StreamEntry Entry, EventEnvelope? Envelope);
+
+    /// <summary>The entries of one batch handled successfully, per topic, acknowledged together at its end.</summary>
+    private sealed class AckBatch
+    {
+        private readonly Dictionary<string, List<RedisValue>> _ids = new(StringComparer.Ordinal);
+
+        public void Add(string topic, RedisValue id)
+        {
+            lock (_ids)
+            {
+                if (!_ids.TryGetValue(topic, out var ids))
+                    _ids[topic] = ids = [];
+                ids.Add(id);
+            }
+        }
+
+        /// <summary>One XACK per topic with all its ids, sent together (pipelined), then awaited.</summary>
+        public Task AcknowledgeAsync(IDatabaseAsync db, string group)
+        {
+            lock (_ids)
+                return _ids.Count == 0
+                    ? Task.CompletedTask
+                    : Task.WhenAll(_ids.Select(topic => db.StreamAcknowledgeAsync(topic.Key, group, topic.Value.ToArray())));
+        }
+    }
 
     [LoggerMessage(LogLevel.Warning, "Redis Streams consumer failed ({Failures} in a row); backing off and going on")]
     private partial void LogLoopFailed(Exception exception, int failures);

@@ -32,10 +32,24 @@ public sealed class EventBusOptions
     /// </summary>
     public TimeSpan HandlerTimeout { get; set; } = TimeSpan.Zero;
 
-    /// <summary>How long a consumer waits before reading again when a stream had nothing new.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// How long a consumer's blocking read (<c>XREADGROUP ... BLOCK</c>) waits for new entries before
+    /// it comes round to reclaim abandoned entries and to notice shutdown. Events arrive as soon as
+    /// they are published, whatever this is.
+    /// </summary>
+    public TimeSpan BlockTime { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a processed event id is remembered for de-duplication.</summary>
+    /// <summary>
+    /// How often the outbox relay looks for entries nobody woke it for (written by a replica that died,
+    /// or by a script of another process); a write of its own process wakes it at once.
+    /// </summary>
+    public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a processed event id is remembered for de-duplication (7 days by default): far longer
+    /// than any redelivery (reclaim, relay retry) takes. After it, the applied aggregate version each
+    /// consumer keeps still refuses an event applied before.
+    /// </summary>
     public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>

@@ -16,6 +16,10 @@ public static class EventBusServiceCollectionExtensions
             .Validate(o => o.MaxDeliveryAttempts > 0, "EventBus:MaxDeliveryAttempts must be positive")
             .Validate(o => o.MaxPublishAttempts > 0, "EventBus:MaxPublishAttempts must be positive")
             .Validate(o => o.MaxStreamLength > 0, "EventBus:MaxStreamLength must be positive")
+            .Validate(o => o.BlockTime >= TimeSpan.FromMilliseconds(1) && o.BlockTime <= TimeSpan.FromMinutes(1),
+                "EventBus:BlockTime must be between 1 ms and 1 minute")
+            .Validate(o => o.OutboxSweepInterval > TimeSpan.Zero, "EventBus:OutboxSweepInterval must be positive")
+            .Validate(o => o.DeduplicationWindow > TimeSpan.Zero, "EventBus:DeduplicationWindow must be positive")
             .Validate(o => o.EffectiveHandlerTimeout < o.ProcessingTimeout,
                 "EventBus:HandlerTimeout must be below EventBus:ProcessingTimeout, or another replica reclaims what is still being handled")
             .ValidateOnStart();

@@ -60,8 +60,10 @@ public sealed partial class EventDispatcher(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await subscription.InvokeAsync(scope.ServiceProvider, message, EventContext.From(envelope), cancellationToken);
-            await processedEvents.MarkProcessedAsync(envelope.Id);
+            var context = EventContext.From(envelope);
+            await subscription.InvokeAsync(scope.ServiceProvider, message, context, cancellationToken);
+            if (!await CommittedAsync(context.ProcessedMarkWrite))
+                await processedEvents.MarkProcessedAsync(envelope.Id);
             EventBusMetrics.HandlerDuration(envelope.Topic, options.Value.AppId, Stopwatch.GetElapsedTime(started));
             return DispatchOutcome.Success;
         }
@@ -81,6 +83,22 @@ public sealed partial class EventDispatcher(
             LogHandlerFailed(ex, envelope.Id, envelope.Type, subscription.HandlerType.Name);
             EventBusMetrics.HandlerDuration(envelope.Topic, options.Value.AppId, Stopwatch.GetElapsedTime(started), ex.GetType().FullName);
             return DispatchOutcome.Retry;
+        }
+    }
+
+    /// <summary>Whether the handler's own transaction wrote the processed mark (it did not when that transaction was refused).</summary>
+    private static async Task<bool> CommittedAsync(Task? write)
+    {
+        if (write is null)
+            return false;
+        try
+        {
+            await write;
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
         }
     }
 

@@ -16,6 +16,15 @@ public sealed record EventContext(string EventId, string Source, DateTimeOffset 
     public string? TraceId =>
         TraceParent is not null && ActivityContext.TryParse(TraceParent, null, out var context) ? context.TraceId.ToHexString() : null;
 
+    /// <summary>
+    /// The processed mark the handler queued in its own transaction (the task completes when that
+    /// commits), so the dispatcher does not spend a round trip of its own on it.
+    /// </summary>
+    public Task? ProcessedMarkWrite { get; private set; }
+
+    /// <summary>Called by the store that queued this event's processed mark in the handler's transaction.</summary>
+    public void MarkProcessedWith(Task write) => ProcessedMarkWrite = write;
+
     public static EventContext From(EventEnvelope envelope) =>
         new(envelope.Id, envelope.Source, envelope.Time, envelope.TraceParent, envelope.DisputeId);
 }

@@ -23,7 +23,8 @@ public static class EventBusHostingExtensions
                 builder.Services.AddDaprEventBus(builder.Configuration);
                 // Dapr's pubsub.redis keeps the same streams and groups (group = app id): the same gauges.
                 builder.Services.AddHostedService<ConsumerLagSampler>();
-                builder.Services.AddSingleton<IProcessedEvents, RedisProcessedEvents>();
+                builder.Services.AddSingleton<RedisProcessedEvents>();
+                builder.Services.AddSingleton<IProcessedEvents>(sp => sp.GetRequiredService<RedisProcessedEvents>());
                 builder.Services.AddSingleton<IAppliedVersions, RedisAppliedVersions>();
                 break;
             case "inmemory":

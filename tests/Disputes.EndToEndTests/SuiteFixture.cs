@@ -65,7 +65,7 @@ public sealed class SuiteFixture : IAsyncLifetime
                 ["Records__CheckpointKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 // The development signing key is refused outside Development.
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                ["EventBus__PollInterval"] = "00:00:00.020",
+                ["EventBus__OutboxSweepInterval"] = "00:00:00.200",
                 ["Telemetry__SpansDirectory"] = SpansDirectory,
             };
             if (name == "notification")

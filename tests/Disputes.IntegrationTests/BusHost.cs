@@ -51,7 +51,7 @@ public sealed class BusHost : IAsyncDisposable
             ["EventBus:MaxDeliveryAttempts"] = "3",
             ["EventBus:RetryBackoff"] = "00:00:00.010",
             ["EventBus:MaxRetryBackoff"] = "00:00:00.500",
-            ["EventBus:PollInterval"] = "00:00:00.020",
+            ["EventBus:OutboxSweepInterval"] = "00:00:00.200",
             ["EventBus:ProcessingTimeout"] = processingTimeout,
         });
         if (settings is not null)
@@ -83,6 +83,9 @@ public sealed class BusHost : IAsyncDisposable
     }
 
     public Task StartAsync() => _host.StartAsync();
+
+    /// <summary>Stops the host, giving its background services until <paramref name="cancellationToken"/> to end.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _host.StopAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -50,6 +50,20 @@ public sealed class ChallengeWriteScriptTests(RedisServerFixture redis) : IAsync
     }
 
     [Fact]
+    public async Task A_raise_wakes_the_outbox_relay_once_its_script_has_written_the_event()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var waiting = _outbox.Written.WaitAsync(TimeSpan.FromHours(1), time, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+
+        await _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(), Raiser);
+
+        // Time stands still: only the wake, not the sweep, can end the wait.
+        await waiting.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(1, await OutboxLength());
+    }
+
+    [Fact]
     public async Task Twelve_concurrent_retries_of_one_command_all_answer_its_result_and_write_one_event()
     {
         var raised = await _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(), Raiser);

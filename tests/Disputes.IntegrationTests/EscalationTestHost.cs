@@ -64,7 +64,7 @@ public sealed class EscalationTestHost : IAsyncDisposable
             ["EventBus:PubSubName"] = "pubsub",
             ["EventBus:MaxDeliveryAttempts"] = "20",
             ["EventBus:RetryBackoff"] = "00:00:00.050",
-            ["EventBus:PollInterval"] = "00:00:00.020",
+            ["EventBus:OutboxSweepInterval"] = "00:00:00.200",
             ["Escalation:TimerPollInterval"] = "00:00:00.200",
         });
         builder.Logging.ClearProviders();

@@ -56,7 +56,7 @@ public sealed class NotificationHost : IAsyncDisposable
             ["EventBus:AppId"] = "notification",
             ["EventBus:MaxDeliveryAttempts"] = "3",
             ["EventBus:RetryBackoff"] = "00:00:00.010",
-            ["EventBus:PollInterval"] = "00:00:00.020",
+            ["EventBus:OutboxSweepInterval"] = "00:00:00.200",
             ["Notification:Webhooks:AllowLoopback"] = "true",
             ["Notification:Sending:MaxAttempts"] = "4",
             ["Notification:Sending:FirstRetryDelay"] = "00:00:00.020",

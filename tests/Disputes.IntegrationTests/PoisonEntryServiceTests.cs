@@ -40,7 +40,7 @@ public sealed class PoisonEntryServiceTests(RedisServerFixture redis) : IAsyncLi
             ["ConnectionStrings__redis"] = $"127.0.0.1:{redis.Port}",
             ["Auth__SigningKey"] = DevelopmentTokens.NewSigningKey(),
             ["EventBus__ProcessingTimeout"] = "00:00:02",
-            ["EventBus__PollInterval"] = "00:00:00.020",
+            ["EventBus__OutboxSweepInterval"] = "00:00:00.200",
         }, Path.GetDirectoryName(program));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(2) };
 

@@ -51,7 +51,7 @@ public sealed class RecordsHost : IAsyncDisposable
             ["Auth:SigningKey"] = auth.SigningKey,
             ["EventBus:Transport"] = "Redis",
             ["EventBus:AppId"] = "records",
-            ["EventBus:PollInterval"] = "00:00:00.020",
+            ["EventBus:OutboxSweepInterval"] = "00:00:00.200",
             ["EventBus:RetryBackoff"] = "00:00:00.010",
             ["Records:CheckpointKey"] = withCheckpointKey ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) : "",
             // Tests that purge call the RPC on their own clock; the schedule has tests of its own.

@@ -6,8 +6,9 @@ using Grpc.Net.Client;
 namespace Disputes.Tools;
 
 /// <summary>
-/// <c>load</c>: drives RaiseChallenge at a fixed concurrency for a fixed time, then measures
-/// how long a raise takes to reach the records service. Loopback targets only.
+/// <c>load</c>: drives RaiseChallenge at a fixed concurrency (closed loop) or a fixed arrival rate
+/// (open loop, <c>--rate</c>) for a fixed time, then measures how long a raise takes to reach the
+/// records service. Loopback targets only.
 /// </summary>
 public static class LoadCommand
 {
@@ -28,16 +29,18 @@ public static class LoadCommand
         var drainTimeout = Duration("--drain-timeout", "How long to wait for the load's backlog to reach the records service before sampling.",
             TimeSpan.FromSeconds(60), TimeSpan.Zero, TimeSpan.FromMinutes(10));
         var maxCalls = new Option<long>("--max-calls") { Description = "Hard cap on load calls, whatever the duration.", DefaultValueFactory = _ => 2_000_000 };
+        var rate = new Option<double>("--rate") { Description = "Open loop: raises per second at a fixed arrival rate, each timed from its intended start; raise->record time of every raise from its record entry. 0: closed loop at --concurrency.", DefaultValueFactory = _ => 0 };
 
         Range(concurrency, 1, 1024);
         Range(callers, 1, 10_000);
         Range(samples, 0, 10_000);
         Range(maxCalls, 1, 100_000_000);
+        Range(rate, 0, 20_000);
 
         var command = new Command("load", "Drive RaiseChallenge load at the suite and measure latency, throughput and raise-to-record time.")
         {
             target, recordsTarget, concurrency, duration.Option, warmup.Option, keyFile, samples, callers, pollInterval.Option,
-            drainTimeout.Option, maxCalls,
+            drainTimeout.Option, maxCalls, rate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,7 +57,10 @@ public static class LoadCommand
                 return 2;
             }
             var settings = new LoadSettings(targetUri, recordsUri, parse.GetValue(concurrency), duration.ValueIn(parse), warmup.ValueIn(parse),
-                parse.GetValue(callers), parse.GetValue(samples), pollInterval.ValueIn(parse), drainTimeout.ValueIn(parse), parse.GetValue(maxCalls));
+                parse.GetValue(callers), parse.GetValue(samples), pollInterval.ValueIn(parse), drainTimeout.ValueIn(parse), parse.GetValue(maxCalls))
+            {
+                Rate = parse.GetValue(rate),
+            };
             var auth = new AuthOptions { SigningKey = (await File.ReadAllTextAsync(key.FullName, cancellationToken)).Trim() };
             return await RunAsync(settings, auth, Console.Out, cancellationToken);
         });
@@ -69,6 +75,8 @@ public static class LoadCommand
         using var recordsChannel = settings.RecordsTarget == settings.Target ? null : OpenChannel(settings.RecordsTarget);
         var challenges = new ChallengeService.ChallengeServiceClient(channel);
         var records = new RecordsService.RecordsServiceClient(recordsChannel ?? channel);
+        if (settings.Rate > 0)
+            return await RunOpenLoopAsync(settings, pool, challenges, records, output, cancellationToken);
 
         var traffic = await new RaiseTraffic(challenges, pool, settings.CallTimeout)
             .RunAsync(settings.Concurrency, settings.Warmup, settings.Duration, settings.MaxCalls, cancellationToken);
@@ -85,6 +93,20 @@ public static class LoadCommand
         var lag = await probe.SampleAsync(settings.RecordsSamples, cancellationToken);
         LoadReport.RecordLag(output, settings, lag);
         return traffic.Latencies.Count > 0 && lag.Lags.Count > 0 ? 0 : 1;
+    }
+
+    private static async Task<int> RunOpenLoopAsync(LoadSettings settings, CallerPool pool, ChallengeService.ChallengeServiceClient challenges,
+        RecordsService.RecordsServiceClient records, TextWriter output, CancellationToken cancellationToken)
+    {
+        var traffic = await new OpenLoopTraffic(challenges, pool, settings.CallTimeout)
+            .RunAsync(settings.Rate, settings.Warmup, settings.Duration, settings.MaxCalls, cancellationToken);
+        LoadReport.OpenLoop(output, settings, traffic);
+        if (settings.RecordsSamples == 0 || traffic.Raised.Count == 0 || cancellationToken.IsCancellationRequested)
+            return traffic.Latencies.Count > 0 ? 0 : 1;
+        output.WriteLine($"records: raise -> record entry at {settings.RecordsTarget}, from each entry's record time");
+        var lag = await new RecordTimes(records, pool, settings.CallTimeout).MeasureAsync(traffic.Raised, settings.DrainTimeout, cancellationToken);
+        LoadReport.RecordTimes(output, traffic, lag);
+        return lag.Lags.Count > 0 && lag.Missing == 0 ? 0 : 1;
     }
 
     /// <summary>One HTTP/2 (h2c) channel shared by every worker; more connections only if streams run out.</summary>

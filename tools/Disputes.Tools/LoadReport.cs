@@ -41,6 +41,25 @@ public static class LoadReport
             output.WriteLine($"  stopped: {result.Failure}");
     }
 
+    public static void OpenLoop(TextWriter output, LoadSettings settings, OpenLoopResult result)
+    {
+        output.WriteLine($"load: RaiseChallenge -> {settings.Target}, open loop");
+        output.WriteLine(Invariant($"  rate {settings.Rate:0.#}/s, {settings.Callers} callers over {CallerPool.Agencies.Count} agencies, warm-up {settings.Warmup.TotalSeconds:0.#} s, measured {result.Measured.TotalSeconds:0.00} s"));
+        var seconds = Math.Max(result.Measured.TotalSeconds, 1e-9);
+        output.WriteLine(Invariant($"  calls        {result.Calls} (ok {result.Latencies.Count}, errors {result.Errors.Total}); {result.LateStarts} started over 5 ms late (client behind)"));
+        output.WriteLine(Invariant($"  throughput   ok {result.Latencies.Count / seconds:0.0}/s"));
+        output.WriteLine($"  latency ms   {result.Latencies.Summary()}   (from intended start, HDR)");
+        output.WriteLine($"  errors       {result.Errors}");
+    }
+
+    public static void RecordTimes(TextWriter output, OpenLoopResult traffic, RecordTimesResult result)
+    {
+        output.WriteLine(Invariant($"  raises       {traffic.Raised.Count} (recorded {result.Lags.Count}, not recorded in time {result.Missing})"));
+        output.WriteLine($"  raise->record ms    {result.Lags.Summary()}   (record time - intended start, HDR)");
+        if (result.PollErrors.Total > 0)
+            output.WriteLine($"  read errors  {result.PollErrors}");
+    }
+
     private static string Format(LatencySummary s) => s.Count == 0
         ? "no samples"
         : Invariant($"p50 {s.P50:0.00}  p90 {s.P90:0.00}  p99 {s.P99:0.00}  max {s.Max:0.00}");

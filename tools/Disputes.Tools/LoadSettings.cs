@@ -16,6 +16,9 @@ public sealed record LoadSettings(
     /// <summary>How long one sample waits for its records entry before it counts as timed out.</summary>
     public TimeSpan RecordTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Raises per second in open-loop mode; 0 runs the closed loop at <see cref="Concurrency"/>.</summary>
+    public double Rate { get; init; }
+
     /// <summary>A deadline on every call, so a stuck server cannot hold the run open.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -10,5 +10,6 @@ var root = new RootCommand("Developer commands for the professional-challenge su
     DeadLettersCommand.Create(),
     TraceCommand.Create(),
     TimersCommand.Create(),
+    IdleCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

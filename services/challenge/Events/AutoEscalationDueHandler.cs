@@ -23,6 +23,6 @@ public sealed partial class AutoEscalationDueHandler(ChallengeUpdates updates, C
             return outcome is WriteOutcome.Written;
         });
 
-    [LoggerMessage(LogLevel.Information, "{Challenge}: auto-escalation timer {Timer} no longer matches version {Version}; ignored")]
+    [LoggerMessage(LogLevel.Debug, "{Challenge}: auto-escalation timer {Timer} no longer matches version {Version}; ignored")]
     private partial void LogIgnored(string challenge, string timer, long version);
 }

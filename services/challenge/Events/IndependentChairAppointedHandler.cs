@@ -20,6 +20,6 @@ public sealed partial class IndependentChairAppointedHandler(ChallengeUpdates up
             return written;
         });
 
-    [LoggerMessage(LogLevel.Information, "{Challenge}: independent chair {Chair} recorded")]
+    [LoggerMessage(LogLevel.Debug, "{Challenge}: independent chair {Chair} recorded")]
     private partial void LogChairRecorded(string challenge, string chair);
 }

@@ -148,7 +148,10 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
             return Applied((RedisValue[])reply!) is { } applied ? new WriteOutcome.AlreadyApplied(applied) : new WriteOutcome.Conflict();
         if ((long)reply != ChallengeWriteScript.Written)
             return new WriteOutcome.Conflict();
-        // The one place a change is known to be committed, with its outbox entry when it has an event.
+        // The one place a change is known to be committed, with its outbox entry when it has an event:
+        // wake the relay, which otherwise finds the entry only at its next sweep.
+        if (@event is not null)
+            outbox.NotifyWritten();
         return new WriteOutcome.Written();
     }
 }

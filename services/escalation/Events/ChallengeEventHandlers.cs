@@ -28,7 +28,7 @@ public sealed partial class ChallengeRaisedHandler(
         await held.ReleaseAsync(challengeId, context, cancellationToken);
     }
 
-    [LoggerMessage(LogLevel.Information, "Escalation of {Challenge} opened at stage 1")]
+    [LoggerMessage(LogLevel.Debug, "Escalation of {Challenge} opened at stage 1")]
     private partial void LogOpened(string challenge);
 }
 

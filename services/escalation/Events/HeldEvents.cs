@@ -54,9 +54,9 @@ public sealed partial class HeldEvents(
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Event {EventId} (version {Version}) of challenge {Challenge} held until version {Applied} + 1 is applied")]
+    [LoggerMessage(LogLevel.Debug, "Event {EventId} (version {Version}) of challenge {Challenge} held until version {Applied} + 1 is applied")]
     private partial void LogHeld(string eventId, long version, long applied, string challenge);
 
-    [LoggerMessage(LogLevel.Information, "Held event {EventId} (version {Version}) of challenge {Challenge} released")]
+    [LoggerMessage(LogLevel.Debug, "Held event {EventId} (version {Version}) of challenge {Challenge} released")]
     private partial void LogReleased(string eventId, long version, string challenge);
 }

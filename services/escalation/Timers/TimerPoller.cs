@@ -121,7 +121,7 @@ public sealed partial class TimerPoller(
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Timer {TimerId} fired (due {Due:o})")]
+    [LoggerMessage(LogLevel.Debug, "Timer {TimerId} fired (due {Due:o})")]
     private partial void LogFired(string timerId, DateTimeOffset due);
 
     [LoggerMessage(LogLevel.Debug, "Timer {TimerId} no longer applies; discarded")]

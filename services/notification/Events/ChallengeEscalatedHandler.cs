@@ -12,6 +12,6 @@ public sealed class ChallengeEscalatedHandler(DisputeFactsLookup lookup, Notifie
         if (await lookup.FindOrParkAsync(@event, context) is not { } found)
             return;
         var (challengeId, facts) = found;
-        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context);
+        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context, lastWrite: true);
     }
 }

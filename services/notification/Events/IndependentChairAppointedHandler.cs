@@ -17,6 +17,6 @@ public sealed class IndependentChairAppointedHandler(DisputeFactsLookup lookup, 
         var (challengeId, facts) = found;
         if (@event.Chair is { ProfessionalId.Length: > 0 })
             await store.SaveChairAsync(challengeId, @event.Chair);
-        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context);
+        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts), context, lastWrite: true);
     }
 }

@@ -32,6 +32,6 @@ public sealed partial class ParkedEventReplay(
     [LoggerMessage(LogLevel.Warning, "Parked event {EventId} ({EventType}) has no handler; discarded")]
     private partial void LogNoHandler(string eventId, string eventType);
 
-    [LoggerMessage(LogLevel.Information, "Replayed parked event {EventId} ({EventType}) of challenge {Challenge}")]
+    [LoggerMessage(LogLevel.Debug, "Replayed parked event {EventId} ({EventType}) of challenge {Challenge}")]
     private partial void LogReplayed(string eventId, string eventType, string challenge);
 }

@@ -14,6 +14,6 @@ public sealed class RoutingGapFoundHandler(DisputeFactsLookup lookup, Notifier n
         if (await lookup.FindOrParkAsync(@event, context) is not { } found)
             return;
         var (challengeId, facts) = found;
-        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts, options.Value.PartnershipAgencyId), context);
+        await notifier.NotifyAsync(challengeId, RecipientsTable.For(@event, facts, options.Value.PartnershipAgencyId), context, lastWrite: true);
     }
 }

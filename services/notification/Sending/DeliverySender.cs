@@ -237,6 +237,6 @@ public sealed partial class DeliverySender(
     [LoggerMessage(LogLevel.Warning, "{Delivery} to {Endpoint} given up after {Attempts} attempts")]
     private partial void LogGivenUp(Exception exception, string delivery, string endpoint, int attempts);
 
-    [LoggerMessage(LogLevel.Information, "{Delivery} over {Channel}: {Status} after {Attempts} attempts")]
+    [LoggerMessage(LogLevel.Debug, "{Delivery} over {Channel}: {Status} after {Attempts} attempts")]
     private partial void LogCompleted(string delivery, Channel channel, DeliveryStatus status, int attempts);
 }

@@ -13,7 +13,7 @@ namespace Disputes.Notification.Storage;
 /// with what it causes: the agency's watch stream entry, the send job, the
 /// NotificationDelivered event in the outbox.
 /// </summary>
-public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outbox)
+public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outbox, RedisProcessedEvents? processedEvents = null)
 {
     public const string Prefix = "notification:";
     public const string DeliveryField = "delivery";
@@ -47,10 +47,14 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
     /// <summary>
     /// Writes every delivery of one event at once, unless that event's deliveries were already
     /// written (a redelivery, or a retry after a crash): then nothing is written and false returned.
+    /// With the event's context, its processed mark is written in the same transaction.
     /// </summary>
-    public async Task<bool> CreateAsync(string eventId, IReadOnlyList<Delivery> deliveries, IReadOnlyList<EventEnvelope> events)
+    public async Task<bool> CreateAsync(string eventId, IReadOnlyList<Delivery> deliveries, IReadOnlyList<EventEnvelope> events,
+        EventContext? context = null)
     {
         var transaction = redis.GetDatabase().CreateTransaction();
+        if (context is not null)
+            processedEvents?.MarkProcessed(transaction, context);
         transaction.AddCondition(Condition.KeyNotExists(EventMarker(eventId)));
         _ = transaction.StringSetAsync(EventMarker(eventId), deliveries.Count, EventMarkerRetention);
         for (var i = 0; i < deliveries.Count; i++)

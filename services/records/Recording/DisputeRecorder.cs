@@ -102,7 +102,7 @@ public sealed partial class DisputeRecorder(RecordStore store, ILogger<DisputeRe
         });
     }
 
-    [LoggerMessage(LogLevel.Information, "Event {EventId} ({EventType}) of {ChallengeId} is older than the record: nothing to add")]
+    [LoggerMessage(LogLevel.Debug, "Event {EventId} ({EventType}) of {ChallengeId} is older than the record: nothing to add")]
     private partial void LogStale(string eventId, string eventType, string challengeId);
 
     [LoggerMessage(LogLevel.Warning, "Held event {EventId} of {ChallengeId} cannot be read and is dropped")]

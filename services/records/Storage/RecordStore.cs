@@ -136,6 +136,8 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             ReportIndexKey,
         ];
         var result = (RedisResult[])(await RecordScripts.Append.RunAsync(redis.GetDatabase(), keys, [.. values]))!;
+        if ((string)result[0]! == RecordScripts.Appended && options.Publish is not null)
+            outbox.NotifyWritten();
         return ((string)result[0]!) switch
         {
             RecordScripts.Appended => new AppendResult(AppendStatus.Appended, sealedEntry),
@@ -201,7 +203,10 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             [SourceKey(requestKey), DraftsKey(challengeId), outbox.StreamKey],
             [$"{draftId}|{fingerprint}", draftId, draft.ToByteArray(), envelope.ToCloudEventJson()]))!;
         if ((string)result[0]! == RecordScripts.Appended)
+        {
+            outbox.NotifyWritten();
             return (true, "", "");
+        }
         var existing = (string)result[1]!;
         var separator = existing.IndexOf('|');
         return (false, existing[..separator], existing[(separator + 1)..]);

@@ -41,7 +41,7 @@ public sealed class ChallengeServiceRedisKillTests(ITestOutputHelper output)
             ["Auth__SigningKey"] = auth.SigningKey,
             // The development signing key is refused outside Development.
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["EventBus__PollInterval"] = "00:00:00.020",
+            ["EventBus__OutboxSweepInterval"] = "00:00:00.200",
         }, workingDirectory: Path.GetDirectoryName(program));
         await WaitUntilReadyAsync(httpPort, service);
 

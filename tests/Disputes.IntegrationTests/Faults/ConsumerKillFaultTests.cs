@@ -100,7 +100,7 @@ public sealed class ConsumerKillFaultTests(RedisServerFixture redis, ITestOutput
             ["ConnectionStrings__redis"] = $"127.0.0.1:{redis.Port}",
             ["EventBus__AppId"] = App,
             ["EventBus__ProcessingTimeout"] = "00:00:02",
-            ["EventBus__PollInterval"] = "00:00:00.010",
+            ["EventBus__OutboxSweepInterval"] = "00:00:00.200",
             ["EventBus__RetryBackoff"] = "00:00:00.010",
             ["EventBus__MaxDeliveryAttempts"] = "20",
             ["Logging__LogLevel__Default"] = "Warning",

@@ -32,7 +32,7 @@ public sealed class PoisonHandlerFaultTests(RedisServerFixture redis, ITestOutpu
                 ["EventBus:MaxDeliveryAttempts"] = "3",
                 ["EventBus:RetryBackoff"] = "00:00:00.001",
                 ["EventBus:MaxRetryBackoff"] = "00:00:00.004",
-                ["EventBus:PollInterval"] = "00:00:00.005",
+                ["EventBus:OutboxSweepInterval"] = "00:00:00.200",
             },
             configure: services =>
             {
