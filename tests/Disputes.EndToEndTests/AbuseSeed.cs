@@ -101,7 +101,11 @@ internal sealed class AbuseSeed(SuiteFixture suite)
             var read = await _escalations.GetEscalationAsync(new GetEscalationRequest { Name = atPartnership.Name + "/escalation" }, admin);
             return read.Stage == Stage.SafeguardingPartnership ? read : null;
         });
-        await _escalations.AppointIndependentChairAsync(new AppointIndependentChairRequest { Name = escalation.Name }, admin);
+        // Named, not by rotation: the pool rotates across the whole directory, which other tests add chairs to.
+        await _escalations.AppointIndependentChairAsync(new AppointIndependentChairRequest
+        {
+            Name = escalation.Name, Professional = $"agencies/{ChairAgency}/professionals/{AbuseTests.Chair.Professional}",
+        }, admin);
         var raisedEntry = await Until("the chair in the record", async () =>
         {
             var entries = (await _records.ListRecordEntriesAsync(new ListRecordEntriesRequest { Parent = atPartnership.Name, PageSize = 100 }, referrer)).Entries;

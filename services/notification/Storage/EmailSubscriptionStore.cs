@@ -54,7 +54,12 @@ public sealed class EmailSubscriptionStore(IConnectionMultiplexer redis)
                 return (EmailSubscriptionAdded.RequestSeen, "");
             var taken = await db.HashGetAsync(AddressesKey(agencyId), addressKey);
             if (!taken.IsNull)
+            {
+                // A retry of this very request may have taken the address since the check above: a replay, not a clash.
+                if (request is { } racedKey && await db.KeyExistsAsync(racedKey))
+                    return (EmailSubscriptionAdded.RequestSeen, "");
                 return (EmailSubscriptionAdded.AddressTaken, $"agencies/{agencyId}/emailSubscriptions/{taken}");
+            }
             var count = await db.HashLengthAsync(SubscriptionsKey(agencyId));
             if (count >= limit)
                 return (EmailSubscriptionAdded.LimitReached, "");
