@@ -8,7 +8,7 @@ namespace Disputes.Tools.Support;
 public static class SupportCommandOptions
 {
     public const string RedisVariable = "DISPUTES_REDIS";
-    public const string DefaultRedis = "127.0.0.1:6379";
+    public const string DefaultRedis = "127.0.0.1:6380";
 
     public static Option<string> Redis() => new("--redis")
     {
