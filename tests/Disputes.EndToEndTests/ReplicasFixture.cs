@@ -29,17 +29,17 @@ public sealed class ReplicasFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var configuration = typeof(ReplicasFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         Directory.CreateDirectory(_redisDirectory);
-        var redisPort = FreePort();
+        var redisPort = _loopback.Next();
         Start("redis", "redis-server", null, [], (redisPort, 0),
             ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _redisDirectory]);
 
         var challengeOutput = Path.Combine(root, "services/challenge", "bin", configuration, "net10.0");
         foreach (var replica in Replicas)
         {
-            var ports = (FreePort(), FreePort());
+            var ports = (_loopback.Next(), _loopback.Next());
             Start(replica, "dotnet", challengeOutput, new()
             {
                 ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{ports.Item1}",
@@ -53,8 +53,8 @@ public sealed class ReplicasFixture : IAsyncLifetime
         }
 
         var gatewayOutput = Path.Combine(root, "gateway", "bin", configuration, "net10.0");
-        var gatewayPorts = (FreePort(), FreePort());
-        var nowhere = $"http://127.0.0.1:{FreePort()}";
+        var gatewayPorts = (_loopback.Next(), _loopback.Next());
+        var nowhere = $"http://127.0.0.1:{_loopback.Next()}";
         var gateway = new Dictionary<string, string>
         {
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{gatewayPorts.Item1}",
@@ -145,29 +145,8 @@ public sealed class ReplicasFixture : IAsyncLifetime
         throw new TimeoutException($"{name} was not ready within 120 s:\n{string.Join('\n', output.TakeLast(60))}");
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Disputes.slnx")))
-                return directory.FullName;
-        }
-        throw new InvalidOperationException("The repository root (with Disputes.slnx) is not above the test output.");
-    }
 
-    private readonly HashSet<int> _taken = [];
-
-    private int FreePort()
-    {
-        while (true)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            if (_taken.Add(port))
-                return port;
-        }
-    }
+    private readonly LoopbackPorts _loopback = new();
 }
 
 [CollectionDefinition(Name)]

@@ -33,12 +33,12 @@ public sealed class SuiteFixture : IAsyncLifetime
     public string SpansDirectory { get; } = Path.Combine(Path.GetTempPath(), $"disputes-e2e-spans-{Guid.NewGuid():N}");
     public async Task InitializeAsync()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var configuration = typeof(SuiteFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var redisPort = FreePort();
+        var redisPort = _loopback.Next();
         Directory.CreateDirectory(_redisDirectory);
         Start("redis", "redis-server", null, new Dictionary<string, string>(), ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _redisDirectory]);
-        var smtpPort = FreePort();
+        var smtpPort = _loopback.Next();
         Start("smtp", File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", null, new Dictionary<string, string>(),
             ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{smtpPort}", "-c", "aiosmtpd.handlers.Mailbox", SmtpMaildir]);
 
@@ -51,7 +51,7 @@ public sealed class SuiteFixture : IAsyncLifetime
             ("gateway", "gateway", "Disputes.Gateway"),
         };
         foreach (var (name, _, _) in apps)
-            _ports[name] = (FreePort(), FreePort());
+            _ports[name] = (_loopback.Next(), _loopback.Next());
 
         foreach (var (name, directory, assembly) in apps)
         {
@@ -213,30 +213,8 @@ public sealed class SuiteFixture : IAsyncLifetime
         throw new TimeoutException($"{name} was not ready within 120 s:\n{OutputOf(name)}");
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Disputes.slnx")))
-                return directory.FullName;
-        }
-        throw new InvalidOperationException("The repository root (with Disputes.slnx) is not above the test output.");
-    }
 
-    private readonly HashSet<int> _taken = [];
-
-    /// <summary>A loopback port nothing listens on, never the same one twice in a run.</summary>
-    private int FreePort()
-    {
-        while (true)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            if (_taken.Add(port))
-                return port;
-        }
-    }
+    private readonly LoopbackPorts _loopback = new();
 }
 
 [CollectionDefinition(Name)]

@@ -146,7 +146,7 @@ public sealed class SupportTests(SuiteFixture suite)
     private async Task<(int Exit, string Output, string Error)> RunToolAsync(params string[] arguments)
     {
         var configuration = typeof(SupportTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var tool = Path.Combine(RepositoryRoot(), "tools", "Disputes.Tools", "bin", configuration, "net10.0", "disputes-tools.dll");
+        var tool = Path.Combine(Repository.Root(), "tools", "Disputes.Tools", "bin", configuration, "net10.0", "disputes-tools.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(tool);
         foreach (var argument in arguments)
@@ -162,13 +162,6 @@ public sealed class SupportTests(SuiteFixture suite)
         return (process.ExitCode, await output, await error);
     }
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Disputes.slnx")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("The repository root (with Disputes.slnx) is not above the test output.");
-    }
 
     private static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done)
     {
