@@ -72,7 +72,11 @@ public sealed class SendingOptions
     /// <summary>A send job pending longer than this with a sender that died is taken over; above the longest retry sequence.</summary>
     public TimeSpan ReclaimAfter { get; set; } = TimeSpan.FromMinutes(5);
 
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// The longest an idle sender waits before looking at the queue unprompted: jobs this process
+    /// queues wake it at once; this bounds how late it finds jobs another replica queued and left.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Deliveries in flight at once per replica; a failing endpoint holds only the slots of its own deliveries.</summary>
     public int Concurrency { get; set; } = 32;

@@ -1,11 +1,14 @@
 using Disputes.EventBus;
 using Disputes.Notification.Grpc;
+using Disputes.Notification.Sending;
 using Disputes.Notification.Storage;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MimeKit;
 using StackExchange.Redis;
 
@@ -172,10 +175,11 @@ public sealed class NotificationEmailTests(RedisServerFixture redis, SmtpServerF
     [Fact]
     public async Task A_delivery_whose_subscription_is_deleted_before_it_is_sent_is_given_up_unsent()
     {
-        // A sender that looks at its queue once, at start: the job waits until the subscription is gone.
-        var idle = await StartAsync(new Dictionary<string, string?> { ["Notification:Sending:PollInterval"] = "01:00:00" });
+        // A replica whose sender has stopped: the job waits in the queue until the subscription is gone.
+        var idle = await StartAsync();
         await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync(DeliveryStore.SendQueue)
             && (await Db.StreamGroupInfoAsync(DeliveryStore.SendQueue)).Length == 1, "the sender has looked at its queue");
+        await idle.Services.GetServices<IHostedService>().OfType<DeliverySender>().Single().StopAsync(CancellationToken.None);
         var address = NewAddress("police");
         var subscription = await SubscribeAsync(idle, "police", address);
         var id = NewId();

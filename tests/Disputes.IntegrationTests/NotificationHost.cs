@@ -37,7 +37,8 @@ public sealed class NotificationHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<NotificationHost> StartAsync(RedisServerFixture redis, IDictionary<string, string?>? settings = null)
+    public static async Task<NotificationHost> StartAsync(RedisServerFixture redis, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var auth = new AuthOptions { SigningKey = DevelopmentTokens.NewSigningKey() };
         var grpcPort = RedisServerFixture.FreePort();
@@ -62,7 +63,6 @@ public sealed class NotificationHost : IAsyncDisposable
             ["Notification:Sending:FirstRetryDelay"] = "00:00:00.020",
             ["Notification:Sending:MaxRetryDelay"] = "00:00:00.200",
             ["Notification:Sending:AttemptTimeout"] = "00:00:05",
-            ["Notification:Sending:PollInterval"] = "00:00:00.020",
             ["Notification:Sending:BreakerMinimumThroughput"] = "100",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -70,6 +70,7 @@ public sealed class NotificationHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.AddDisputesService();
         builder.AddNotificationServices();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapNotificationApi();

@@ -18,6 +18,7 @@ public static class NotificationServiceExtensions
             // Loopback webhooks only when a local run says so (Notification:Webhooks:AllowLoopback), never by environment name alone.
             .Bind(builder.Configuration.GetSection(NotificationOptions.SectionName))
             .Validate(o => o.Sending.MaxAttempts > 0, "Notification:Sending:MaxAttempts must be positive")
+            .Validate(o => o.Sending.SweepInterval > TimeSpan.Zero, "Notification:Sending:SweepInterval must be positive")
             .Validate(o => o.PartnershipAgencyId.Length > 0, "Notification:PartnershipAgencyId is required")
             .Validate(o => o.Email.MaxSubscriptionsPerAgency > 0, "Notification:Email:MaxSubscriptionsPerAgency must be positive")
             .ValidateOnStart();

@@ -24,8 +24,11 @@ public sealed class NotificationGrpcService(
     /// <summary>Safeguarding leads manage their agency's subscriptions as line managers do.</summary>
     public const string SafeguardingLeadRole = DisputeRoles.SafeguardingLead;
 
-    /// <summary>How often an idle watch looks for new deliveries (StackExchange.Redis does not block on reads).</summary>
-    private static readonly TimeSpan WatchPollInterval = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How often an idle watch looks for new deliveries unprompted: one written by this process wakes
+    /// it at once; this bounds how late it sees one another replica wrote.
+    /// </summary>
+    public static readonly TimeSpan WatchSweepInterval = TimeSpan.FromSeconds(1);
 
     public override async Task<ListDeliveriesResponse> ListDeliveries(ListDeliveriesRequest request, ServerCallContext context)
     {
@@ -110,6 +113,8 @@ public sealed class NotificationGrpcService(
             throw RpcErrors.FailedPrecondition(request.Parent, "CURSOR_EXPIRED",
                 "Deliveries after resume_cursor are no longer kept; list the agency's deliveries to catch up, then watch without a cursor.");
         }
+        // Open before the first read, so a delivery written after that read wakes it.
+        using var watch = deliveries.Watchers.Open(agencyId);
         var cursor = request.ResumeCursor.Length > 0 ? request.ResumeCursor : await deliveries.LatestCursorAsync(agencyId);
         var cancellation = context.CancellationToken;
         while (!cancellation.IsCancellationRequested)
@@ -124,7 +129,7 @@ public sealed class NotificationGrpcService(
             {
                 try
                 {
-                    await Task.Delay(WatchPollInterval, timeProvider, cancellation);
+                    await watch.Written.WaitAsync(WatchSweepInterval, timeProvider, cancellation);
                 }
                 catch (OperationCanceledException)
                 {

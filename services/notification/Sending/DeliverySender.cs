@@ -15,6 +15,8 @@ namespace Disputes.Notification.Sending;
 /// group, shared by replicas). Each job is acknowledged only with the delivery's outcome and
 /// its NotificationDelivered event, in one transaction; a job left by a sender that died is
 /// taken over after <see cref="SendingOptions.ReclaimAfter"/> and sent again under the same id.
+/// It does not poll: queuing a job in this process wakes it (<see cref="DeliveryStore.Queued"/>),
+/// and a slow sweep (<see cref="SendingOptions.SweepInterval"/>) finds jobs other replicas queued.
 /// Nothing one job does can stop the loop.
 /// </summary>
 public sealed partial class DeliverySender(
@@ -79,7 +81,13 @@ public sealed partial class DeliverySender(
                         inFlight.Add(SendAsync(job, stoppingToken));
                     failures = 0;
                     if (jobs.Count == 0)
-                        await Task.Delay(sending.PollInterval, timeProvider, stoppingToken);
+                    {
+                        // Woken when this process queues a job; the sweep finds jobs another replica
+                        // queued, and the wait never runs past the next reclaim.
+                        var untilReclaim = nextReclaim - timeProvider.GetUtcNow();
+                        await store.Queued.WaitAsync(untilReclaim < sending.SweepInterval ? untilReclaim : sending.SweepInterval,
+                            timeProvider, stoppingToken);
+                    }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {

@@ -32,6 +32,12 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
     /// <summary>Entries kept per agency watch stream: a watcher offline longer than this many deliveries resumes from the oldest kept.</summary>
     public const int AgencyStreamLength = 100_000;
 
+    /// <summary>Raised once this process queues a send job; the sender waits on it instead of polling.</summary>
+    public OutboxSignal Queued { get; } = new();
+
+    /// <summary>The watch streams of this process, woken when a delivery for their agency is written here.</summary>
+    public DeliveryWatchers Watchers { get; } = new();
+
     private static RedisKey DeliveriesKey(string challengeId) => $"{Prefix}deliveries:{challengeId}";
 
     private static RedisKey EventMarker(string eventId) => $"{Prefix}events:{eventId}";
@@ -57,6 +63,8 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
             processedEvents?.MarkProcessed(transaction, context);
         transaction.AddCondition(Condition.KeyNotExists(EventMarker(eventId)));
         _ = transaction.StringSetAsync(EventMarker(eventId), deliveries.Count, EventMarkerRetention);
+        var queued = false;
+        var streamed = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < deliveries.Count; i++)
         {
             var delivery = deliveries[i];
@@ -72,16 +80,24 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
             {
                 _ = transaction.StreamAddAsync(AgencyStream(delivery.Recipient.AgencyId), DeliveryField, bytes,
                     maxLength: AgencyStreamLength, useApproximateMaxLength: true);
+                streamed.Add(delivery.Recipient.AgencyId);
             }
             else if (delivery.Status == DeliveryStatus.Pending)
             {
                 _ = transaction.StreamAddAsync(SendQueue,
                     [new NameValueEntry(ChallengeField, challengeId), new NameValueEntry(DeliveryIdField, deliveryId)]);
+                queued = true;
             }
         }
         foreach (var envelope in events)
             outbox.Add(transaction, envelope);
-        return await transaction.ExecuteAsync();
+        if (!await transaction.ExecuteAsync())
+            return false;
+        // Only after the commit: a woken reader must find what woke it.
+        if (queued)
+            Queued.Notify();
+        Watchers.Notify(streamed);
+        return true;
     }
 
     public async Task<Delivery?> GetAsync(string challengeId, string deliveryId)
