@@ -27,6 +27,16 @@ public class SortableIdTests
         Assert.Equal(1000, ids.Count);
     }
 
+    [Fact]
+    public void Ids_made_in_the_same_millisecond_keep_the_order_they_were_made_in()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        var ids = Enumerable.Range(0, 1000).Select(_ => SortableId.New(time)).ToArray();
+
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+        Assert.All(ids, id => Assert.Equal(time.GetUtcNow(), SortableId.TimeOf(id)));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("not-an-id")]

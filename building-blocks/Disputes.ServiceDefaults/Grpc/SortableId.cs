@@ -5,24 +5,33 @@ namespace Disputes.ServiceDefaults.Grpc;
 
 /// <summary>
 /// Server-generated ids that sort by creation time: 48 bits of Unix milliseconds and 80
-/// random bits, as 26 Crockford base-32 characters (the ULID layout).
+/// random bits, as 26 Crockford base-32 characters (the ULID layout). Within a process and a
+/// millisecond they are monotonic (ULID's monotonic mode): an id made in the same millisecond
+/// as the last is the last one plus one, so lists by id keep the order things were created in.
 /// </summary>
 public static class SortableId
 {
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     public const int Length = 26;
 
+    private static readonly Lock Gate = new();
+    private static UInt128 _last;
+
     public static string New(TimeProvider timeProvider)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        var millis = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        for (var i = 5; i >= 0; i--)
+        var millis = (ulong)Math.Max(0, timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        Span<byte> random = stackalloc byte[10];
+        RandomNumberGenerator.Fill(random);
+        var next = ((UInt128)millis << 80)
+            | ((UInt128)BinaryPrimitives.ReadUInt16BigEndian(random[..2]) << 64) | BinaryPrimitives.ReadUInt64BigEndian(random[2..]);
+        lock (Gate)
         {
-            bytes[i] = (byte)(millis & 0xFF);
-            millis >>= 8;
+            // Only within one millisecond: an id always carries the time it was made at.
+            if (_last >> 80 == millis && next <= _last && (_last + 1) >> 80 == millis)
+                next = _last + 1;
+            _last = next;
         }
-        RandomNumberGenerator.Fill(bytes[6..]);
-        return Encode(bytes);
+        return Encode(next);
     }
 
     public static bool IsValid(string? id) =>
@@ -37,10 +46,9 @@ public static class SortableId
         return DateTimeOffset.FromUnixTimeMilliseconds(millis);
     }
 
-    private static string Encode(ReadOnlySpan<byte> bytes)
+    private static string Encode(UInt128 high)
     {
         // 128 bits as 26 five-bit groups, most significant first (the first group holds 3 bits).
-        var high = ((UInt128)BinaryPrimitives.ReadUInt64BigEndian(bytes[..8]) << 64) | BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
         Span<char> chars = stackalloc char[Length];
         for (var i = Length - 1; i >= 0; i--)
         {
