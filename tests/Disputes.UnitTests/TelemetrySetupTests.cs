@@ -74,4 +74,30 @@ public sealed class TelemetrySetupTests : IDisposable
         Assert.Contains("\"service\":\"telemetry-setup\"", line);
         Assert.Contains("\"disputeId\":\"01JD0000000000000000000002\"", line);
     }
+
+    [Fact]
+    public async Task The_gateways_health_probes_of_its_backends_are_not_recorded_and_its_proxied_calls_are()
+    {
+        var exported = new List<Activity>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.ConfigureOpenTelemetry();
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(exported));
+        await using var app = builder.Build();
+        var provider = app.Services.GetRequiredService<TracerProvider>();
+        using var yarp = new ActivitySource(UnrecordedHealthChecks.YarpSource);
+
+        using (yarp.StartActivity("proxy.cluster_health_checks"))
+        using (yarp.StartActivity("proxy.destination_health_check"))
+        {
+        }
+        using (yarp.StartActivity("proxy.forwarder"))
+        {
+        }
+        provider.ForceFlush();
+
+        var names = exported.Where(a => a.Source.Name == UnrecordedHealthChecks.YarpSource).Select(a => a.OperationName).ToList();
+        Assert.Equal(["proxy.forwarder"], names);
+        Assert.True(UnrecordedHealthChecks.IsHealthProbe(new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:5101/health/ready")));
+        Assert.False(UnrecordedHealthChecks.IsHealthProbe(new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1:5101/disputes.v1.ChallengeService/RaiseChallenge")));
+    }
 }

@@ -42,10 +42,11 @@ public static class OpenTelemetryExtensions
                 .AddRuntimeInstrumentation()
                 .AddMeter($"{SourcePrefix}.*"))
             .WithTracing(tracing => tracing
-                .AddSource($"{SourcePrefix}.*", EventBusTelemetry.ActivitySourceName, "Yarp.ReverseProxy")
+                .AddSource($"{SourcePrefix}.*", EventBusTelemetry.ActivitySourceName, UnrecordedHealthChecks.YarpSource)
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
                 .AddGrpcClientInstrumentation()
-                .AddHttpClientInstrumentation()
+                .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request => !UnrecordedHealthChecks.IsHealthProbe(request))
+                .AddProcessor(new UnrecordedHealthChecks())
                 .AddSpansFile(builder));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
