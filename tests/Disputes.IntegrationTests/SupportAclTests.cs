@@ -44,6 +44,20 @@ public sealed partial class SupportAclTests : IAsyncLifetime
         _server.ErrorDataReceived += (_, _) => { };
         _server.BeginOutputReadLine();
         _server.BeginErrorReadLine();
+        // A refused connection fails at once, whatever the retries: wait until the server listens.
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, _port);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }, "redis-server listens");
     }
 
     public Task DisposeAsync()
