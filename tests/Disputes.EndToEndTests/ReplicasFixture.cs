@@ -102,49 +102,15 @@ public sealed class ReplicasFixture : IAsyncLifetime
 
     private void Start(string name, string program, string? workingDirectory, Dictionary<string, string> environment, (int Grpc, int Http) ports, string[] arguments)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        foreach (var (key, value) in environment)
-            start.Environment[key] = value;
-        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        var output = new ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, output) = SuiteProcesses.Launch(program, workingDirectory, environment, arguments);
         _processes[name] = (process, output, ports.Grpc, ports.Http);
     }
 
-    private async Task WaitUntilReadyAsync(HttpClient http, string name)
+    private Task WaitUntilReadyAsync(HttpClient http, string name)
     {
         var (process, output, _, port) = _processes[name];
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"{name} exited with {process.ExitCode}:\n{string.Join('\n', output.TakeLast(60))}");
-            try
-            {
-                using var response = await http.GetAsync($"http://127.0.0.1:{port}/health/ready");
-                if (response.StatusCode == HttpStatusCode.OK)
-                    return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{name} was not ready within 120 s:\n{string.Join('\n', output.TakeLast(60))}");
+        return SuiteProcesses.WaitUntilReadyAsync(http, name, process, output, port);
     }
-
 
     private readonly LoopbackPorts _loopback = new();
 }

@@ -166,53 +166,15 @@ public sealed class SuiteFixture : IAsyncLifetime
     private void Start(string name, string program, string? workingDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments)
     {
         _launches[name] = (program, workingDirectory, environment, arguments);
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        foreach (var (key, value) in environment)
-            start.Environment[key] = value;
-        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        var output = new ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, output) = SuiteProcesses.Launch(program, workingDirectory, environment, arguments);
         _processes.Add((name, process, output));
     }
 
-    private async Task WaitUntilReadyAsync(HttpClient http, string name)
+    private Task WaitUntilReadyAsync(HttpClient http, string name)
     {
-        var process = _processes.Last(p => p.Name == name).Process;
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"{name} exited with {process.ExitCode}:\n{OutputOf(name)}");
-            try
-            {
-                using var response = await http.GetAsync($"http://127.0.0.1:{_ports[name].Http}/health/ready");
-                if (response.StatusCode == HttpStatusCode.OK)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{name} was not ready within 120 s:\n{OutputOf(name)}");
+        var (_, process, output) = _processes.Last(p => p.Name == name);
+        return SuiteProcesses.WaitUntilReadyAsync(http, name, process, output, _ports[name].Http);
     }
-
 
     private readonly LoopbackPorts _loopback = new();
 }
