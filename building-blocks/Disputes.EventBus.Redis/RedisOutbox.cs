@@ -16,6 +16,16 @@ public sealed class RedisOutbox(IOptions<EventBusOptions> options)
 
     public RedisKey StreamKey { get; } = $"{options.Value.AppId}:outbox";
 
+    /// <summary>
+    /// The outbox stream a dispute's events are written to, in the dispute's hash slot, so a script
+    /// or transaction that changes the dispute can add its event in the same step.
+    /// </summary>
+    public RedisKey StreamKeyOf(string partitionKey)
+    {
+        ArgumentNullException.ThrowIfNull(partitionKey);
+        return StreamKey;
+    }
+
     /// <summary>Entries whose publish failed more often than <see cref="EventBusOptions.MaxPublishAttempts"/>, kept for inspection.</summary>
     public RedisKey DeadLetterStreamKey { get; } = $"{options.Value.AppId}:outbox:deadletter";
 
