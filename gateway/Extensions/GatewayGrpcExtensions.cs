@@ -1,4 +1,5 @@
 using Disputes.Gateway.Health;
+using Disputes.ServiceDefaults.Health;
 using Grpc.HealthCheck;
 using Grpc.Reflection;
 using static Grpc.Health.V1.HealthCheckResponse.Types;
@@ -21,6 +22,8 @@ public static class GatewayGrpcExtensions
             // Known from the start, so a probe never hears NOT_FOUND for a name the gateway serves.
             foreach (var service in ProxiedServices.Names.Prepend(""))
                 health.SetStatus(service, ServingStatus.NotServing);
+            // The liveness probe's name: the process answers, whatever its readiness or its backends.
+            health.SetStatus(GrpcHealthNames.Liveness, ServingStatus.Serving);
             return health;
         });
         builder.Services.AddHostedService<BackendHealthReporter>();

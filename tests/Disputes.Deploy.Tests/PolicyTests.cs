@@ -125,21 +125,40 @@ public sealed partial class PolicyTests
         Assert.True(volume?.Get("emptyDir") is not null, $"{overlay}/{process}: /tmp is not an emptyDir volume.");
     }
 
+    /// <summary>
+    /// The gRPC health names each process answers (building-blocks' GrpcHealthNames, the gateway's
+    /// health service): "liveness" is the process alone; readiness is "readiness" on a service and ""
+    /// on the gateway (its own status; each backend has its own name there). The end-to-end
+    /// GatewayGrpcTests ask a real process for the names these manifests use.
+    /// </summary>
+    internal static (string Liveness, string Readiness) ProbedHealthNames(string process) =>
+        process == "gateway" ? ("liveness", "") : ("liveness", "readiness");
+
     [Theory]
     [MemberData(nameof(TestData.OverlaysAndProcesses), MemberType = typeof(TestData))]
-    public void Processes_probe_the_health_endpoints_on_the_http_port(string overlay, string process)
+    public void Processes_are_probed_over_gRPC_health_on_their_gRPC_port_by_the_names_they_serve(string overlay, string process)
     {
-        var deployment = DeploymentOf(overlay, process);
-        var container = deployment.Containers.First();
-        var httpPort = HttpPortOf(process);
-        // The gateway's readiness is its gRPC health (GatewayProbeAndBalancingTests); its liveness is HTTP like every process's.
-        var probes = process == "gateway" ? new[] { ("livenessProbe", "/health/live") } : [("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready")];
-        foreach (var (probe, path) in probes)
+        var container = DeploymentOf(overlay, process).Containers.First();
+        var grpcPort = GrpcPortOf(process);
+        var (liveness, readiness) = ProbedHealthNames(process);
+        foreach (var (probe, service) in new[] { ("startupProbe", liveness), ("livenessProbe", liveness), ("readinessProbe", readiness) })
         {
-            Assert.True(container.Str(probe, "httpGet", "path") == path, $"{overlay}/{process}: {probe} does not GET {path}.");
-            var port = ResolveContainerPort(container, container.Str(probe, "httpGet", "port"));
-            Assert.True(port == httpPort, $"{overlay}/{process}: {probe} probes port {port}, not the HTTP/1.1 port {httpPort}.");
+            var handler = container.Get(probe);
+            Assert.True(handler is not null, $"{overlay}/{process}: no {probe}.");
+            Assert.True(handler.Get("grpc") is not null && handler.Get("httpGet") is null && handler.Get("tcpSocket") is null && handler.Get("exec") is null,
+                $"{overlay}/{process}: {probe} is not a grpc probe (grpc.health.v1 on the gRPC port).");
+            var port = container.Str(probe, "grpc", "port");
+            Assert.True(port is not null && int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) == grpcPort,
+                $"{overlay}/{process}: {probe} asks port {port}, not the gRPC port {grpcPort}.");
+            Assert.True(EnvVar.Of(container).Any(e => e.Name == "Kestrel__Endpoints__Grpc__Url" && Urls.HostAndPort(e.Value ?? string.Empty).Port == grpcPort),
+                $"{overlay}/{process}: the process does not listen for gRPC on {grpcPort}.");
+            var named = container.Str(probe, "grpc", "service") ?? string.Empty;
+            Assert.True(named == service,
+                $"{overlay}/{process}: {probe} asks for the health of '{named}'; the process answers '{service}' for it.");
         }
+
+        // Liveness must not hang on a dependency: Redis down makes a pod unready, never restarted.
+        Assert.NotEqual(container.Str("livenessProbe", "grpc", "service") ?? string.Empty, container.Str("readinessProbe", "grpc", "service") ?? string.Empty);
     }
 
     [Theory]

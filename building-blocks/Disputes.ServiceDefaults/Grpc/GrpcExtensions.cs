@@ -1,5 +1,6 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using Disputes.ServiceDefaults.Health;
 using Disputes.ServiceDefaults.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -36,7 +37,12 @@ public static class GrpcExtensions
             // the transcoder writes numbers unless told. Both forms are accepted on input.
             options.JsonSettings.WriteInt64sAsStrings = true;
         });
-        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcHealthChecks(options =>
+        {
+            // As over HTTP: an unhealthy check is NOT_SERVING, a degraded one (an old outbox) still SERVING.
+            options.Services.Map(GrpcHealthNames.Liveness, check => check.Tags.Contains(HealthTags.Live));
+            options.Services.Map(GrpcHealthNames.Readiness, _ => true);
+        });
         // So grpcurl and other tools list and describe the API without the proto files.
         builder.Services.AddGrpcReflection();
         builder.LimitRequestBodies();
