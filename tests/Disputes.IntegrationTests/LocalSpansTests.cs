@@ -77,4 +77,35 @@ public sealed class LocalSpansTests : IDisposable
         // One file works as well as the directory.
         Assert.Equal(2, LocalSpans.Read(JsonLinesSpanExporter.FileFor(_directory, "Disputes.Escalation"), out _).Count);
     }
+
+    [Fact]
+    public void Rotated_files_are_read_too_so_a_trace_written_across_a_rotation_is_whole_and_in_time_order()
+    {
+        // Each span its own batch through the real exporter, with a bound so small every other batch rotates.
+        var file = JsonLinesSpanExporter.FileFor(_directory, "Disputes.Challenge");
+        var exporter = new JsonLinesSpanExporter(file, "Disputes.Challenge", new SpansFileRotation(MaxFileBytes: 600, FilesKept: 50));
+        var t0 = DateTime.UtcNow;
+        var raise = Span("RaiseChallenge", default, null, "dispute-1", t0);
+        var written = new List<Activity> { raise };
+        for (var i = 1; i <= 8; i++)
+            written.Add(Span($"step {i}", raise.TraceId, written[^1].SpanId, null, t0.AddMilliseconds(i)));
+        var unrelated = Span("ListChallenges", default, null, null, t0.AddMilliseconds(20));
+        foreach (var span in written.Append(unrelated))
+            Assert.Equal(OpenTelemetry.ExportResult.Success, exporter.Export(new OpenTelemetry.Batch<Activity>([span], 1)));
+        exporter.Shutdown();
+        var files = JsonLinesSpanExporter.FilesInTimeOrderOf(file);
+        Assert.True(files.Count >= 3, $"only {files.Count} file(s): nothing rotated");
+
+        var traces = LocalSpans.OfDispute(_directory, "dispute-1", [], out var unreadable);
+
+        Assert.Equal(0, unreadable);
+        var trace = Assert.Single(traces);
+        Assert.Equal(written.Select(s => s.SpanId.ToHexString()), trace.Spans.Select(s => s.SpanId));
+        Assert.Equal(Enumerable.Range(0, written.Count), trace.Spans.Select(s => s.Depth));
+        // Every span, in the order the process wrote them, from the directory and from the process's file alike.
+        string[] inOrder = [.. written.Select(s => s.SpanId.ToHexString()), unrelated.SpanId.ToHexString()];
+        Assert.Equal(inOrder, LocalSpans.Read(_directory, out _).Select(s => s.SpanId));
+        Assert.Equal(inOrder, LocalSpans.Read(file, out _).Select(s => s.SpanId));
+        Assert.Equal(inOrder, LocalSpans.Read(files[0], out _).Select(s => s.SpanId));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Disputes.ServiceDefaults.Telemetry;
 
 namespace Disputes.Tools.Support;
 
@@ -36,13 +37,14 @@ public static class LocalSpans
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// Every span in a file, or in every *.jsonl file of a directory. A line that cannot be read (a
-    /// process cut off mid-write, another format) is skipped and counted in <paramref name="unreadable"/>.
+    /// Every span of a process's file (with the files it was rotated into), or of every *.jsonl file
+    /// of a directory, in time order. A line that cannot be read (a process cut off mid-write,
+    /// another format) is skipped and counted in <paramref name="unreadable"/>.
     /// </summary>
     public static IReadOnlyList<SpanLine> Read(string fileOrDirectory, out int unreadable)
     {
         var counter = new UnreadableCounter();
-        var spans = Lines(FilesOf(fileOrDirectory), counter).ToList();
+        var spans = Lines(FilesOf(fileOrDirectory), counter).OrderBy(s => s.Start).ToList();
         unreadable = counter.Count;
         return spans;
     }
@@ -53,11 +55,11 @@ public static class LocalSpans
     /// </summary>
     public static IReadOnlyList<TraceSpans> OfDispute(string fileOrDirectory, string challengeId, IEnumerable<string?> traceIdsOfDispute, out int unreadable)
     {
-        var files = FilesOf(fileOrDirectory);
         var counter = new UnreadableCounter();
-        var traces = TraceIdsOf(challengeId, traceIdsOfDispute, Lines(files, counter));
+        var traces = TraceIdsOf(challengeId, traceIdsOfDispute, Lines(FilesOf(fileOrDirectory), counter));
         unreadable = counter.Count;
-        var spans = Lines(files, new UnreadableCounter()).Where(s => traces.Contains(s.TraceId)).ToArray();
+        // Listed again: a file rotated between the passes is read under its new name (a span twice counts once).
+        var spans = Lines(FilesOf(fileOrDirectory), new UnreadableCounter()).Where(s => traces.Contains(s.TraceId)).ToArray();
         return OfDispute(spans, challengeId, traces);
     }
 
@@ -86,17 +88,34 @@ public static class LocalSpans
         return traces;
     }
 
-    private static string[] FilesOf(string fileOrDirectory) =>
-        Directory.Exists(fileOrDirectory)
-            ? Directory.GetFiles(fileOrDirectory, "*.jsonl").Order(StringComparer.Ordinal).ToArray()
-            : File.Exists(fileOrDirectory) ? [fileOrDirectory] : throw new FileNotFoundException($"No spans file or directory {fileOrDirectory}.", fileOrDirectory);
+    /// <summary>Each process's rotated files before the one it writes (the exporter's naming), so a process's spans read in time order.</summary>
+    private static IReadOnlyList<string> FilesOf(string fileOrDirectory)
+    {
+        if (Directory.Exists(fileOrDirectory))
+            return JsonLinesSpanExporter.FilesInTimeOrder(fileOrDirectory);
+        var files = JsonLinesSpanExporter.FilesInTimeOrderOf(fileOrDirectory);
+        // A file named by hand that follows no naming is read as it is.
+        return files.Count > 0 ? files
+            : File.Exists(fileOrDirectory) ? [fileOrDirectory]
+            : throw new FileNotFoundException($"No spans file or directory {fileOrDirectory}.", fileOrDirectory);
+    }
 
     private static IEnumerable<SpanLine> Lines(IEnumerable<string> files, UnreadableCounter unreadable)
     {
         foreach (var file in files)
         {
-            // Shared, as the services keep appending while this reads.
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // Shared, as the services keep appending while this reads; a file the exporter rotated
+            // away since it was listed is gone, its spans already read or in its renamed copy.
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+            using var owned = stream;
             using var reader = new StreamReader(stream);
             while (reader.ReadLine() is { } line)
             {

@@ -1,0 +1,36 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Disputes.ServiceDefaults.Telemetry;
+
+/// <summary>
+/// How large a process's local spans file grows before it is rotated, and how many of its files
+/// (the one being written included) are kept: the oldest rotated file is deleted past that.
+/// </summary>
+public sealed record SpansFileRotation(long MaxFileBytes, int FilesKept)
+{
+    public const string MaxFileBytesSetting = "Telemetry:SpansFileMaxBytes";
+    public const string FilesKeptSetting = "Telemetry:SpansFilesKept";
+
+    /// <summary>10 MiB a file, five files: at most about 50 MiB of spans per process.</summary>
+    public static SpansFileRotation Default { get; } = new(10 * 1024 * 1024, 5);
+
+    /// <summary>The settings, or the defaults where unset; a bound that is not positive stops the process at start.</summary>
+    public static SpansFileRotation From(IConfiguration configuration)
+    {
+        var maxBytes = Read(configuration, MaxFileBytesSetting, Default.MaxFileBytes);
+        var kept = Read(configuration, FilesKeptSetting, Default.FilesKept);
+        if (maxBytes < 1)
+            throw new InvalidOperationException($"{MaxFileBytesSetting} must be a positive number of bytes, not {maxBytes}.");
+        if (kept is < 1 or > 1000)
+            throw new InvalidOperationException($"{FilesKeptSetting} must be between 1 and 1000, not {kept}.");
+        return new SpansFileRotation(maxBytes, (int)kept);
+    }
+
+    private static long Read(IConfiguration configuration, string key, long fallback) =>
+        configuration[key] is not { Length: > 0 } text
+            ? fallback
+            : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw new InvalidOperationException($"{key} must be a whole number, not '{text}'.");
+}
