@@ -4,8 +4,9 @@ using YamlDotNet.RepresentationModel;
 namespace Disputes.Deploy.Tests;
 
 /// <summary>
-/// Ingress is denied by default; only the gateway takes traffic from outside the namespace; the services
-/// take it from the gateway and Dapr; Redis only from the services (and their Dapr sidecars).
+/// Ingress is denied by default; only the gateway takes traffic from outside the namespace (and the
+/// sidecars' metrics port from the scraper); the services take it from the gateway; Redis only from
+/// the services (and their Dapr sidecars).
 /// </summary>
 public sealed class NetworkPolicyTests
 {
@@ -61,12 +62,13 @@ public sealed class NetworkPolicyTests
                         continue;
                     }
 
-                    var fromDapr = IsNamespace(peer, DaprSystemNamespace) && peer.Get("podSelector") is null;
+                    // The Dapr control plane only answers connections the sidecars open (sentry, operator,
+                    // placement, scheduler): nothing in dapr-system calls into a pod, so it is admitted nowhere.
                     var onlyServices = selected.Count > 0 && selected.All(s => Processes.Services.Any(p => p.Name == s));
                     // The metrics scraper: its own namespace and pods, and only the Dapr sidecars' metrics port.
                     var fromScraper = IsNamespace(peer, MonitoringNamespace) && peer.Get("podSelector") is not null
                         && rule.Items("ports").Any() && rule.Items("ports").All(p => p.Str("port") == MetricsPort);
-                    if (!((fromDapr || fromScraper) && onlyServices))
+                    if (!(fromScraper && onlyServices))
                     {
                         problems.Add($"{policy}: admits traffic from outside the namespace to {string.Join(", ", selected)}");
                     }
@@ -201,6 +203,19 @@ public sealed class NetworkPolicyTests
             .ToList();
         Assert.NotEmpty(scraperRules);
         Assert.All(scraperRules, rule => Assert.Equal([MetricsPort], rule.Items("ports").Select(p => p.Str("port"))));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.OverlaysAndServices), MemberType = typeof(TestData))]
+    public void The_sidecars_reach_the_Dapr_control_plane_and_it_reaches_no_pod(string overlay, string service)
+    {
+        var rendered = RenderedOverlay.Get(overlay);
+        var deployment = PolicyTests.DeploymentOf(overlay, service);
+        Assert.Contains(EgressRules(rendered, deployment), rule => rule.Items("to").Any(peer => IsNamespace(peer, DaprSystemNamespace)));
+        var admitted = rendered.OfKind("NetworkPolicy")
+            .SelectMany(p => p.Spec.Items("ingress"))
+            .Where(rule => rule.Items("from").Any(peer => IsNamespace(peer, DaprSystemNamespace)));
+        Assert.Empty(admitted);
     }
 
     /// <summary>The egress rules of every policy that selects the workload's pods and restricts egress.</summary>
