@@ -69,6 +69,11 @@ public sealed class PlatformTests
         Assert.InRange(percent, 0, 100);
         if (overlay.StartsWith("prod", StringComparison.Ordinal))
             Assert.True(percent < 100, $"{overlay}: traces without a dispute are all kept ({percent} %).");
+
+        // Tail sampling decides on a whole trace: with two collectors behind one Service a trace's spans
+        // would split between them and a dispute's span could be judged apart from the rest of its trace.
+        Assert.Equal("1", collector.Spec.Str("replicas"));
+        Assert.DoesNotContain(rendered.OfKind("HorizontalPodAutoscaler"), h => h.Spec.Str("scaleTargetRef", "name") == collector.Name);
     }
 
     [Theory]
