@@ -6,7 +6,7 @@ namespace Disputes.Escalation.Storage;
 
 /// <summary>
 /// The latest head of each challenge's record, as the records service published it, kept under
-/// escalation's own prefix (<c>escalation:witness:{challenge}</c>) and so under escalation's own
+/// escalation's own prefix in the challenge's slot (<c>escalation:{p07}:witness:{challenge}</c>) and so under escalation's own
 /// Redis user: whoever rewrites the records service's keys cannot roll this back with them.
 /// </summary>
 public sealed class RecordWitnessStore(IConnectionMultiplexer redis)
@@ -17,7 +17,7 @@ public sealed class RecordWitnessStore(IConnectionMultiplexer redis)
         "local current = tonumber(redis.call('HGET', @key, 'sequence') or '0') " +
         "if tonumber(@sequence) > current then redis.call('HSET', @key, 'sequence', @sequence, 'witness', @witness) return 1 end return 0");
 
-    public static RedisKey KeyOf(string challengeId) => $"escalation:witness:{challengeId}";
+    public static RedisKey KeyOf(string challengeId) => Disputes.EventBus.Redis.RedisPartitions.KeyOf("escalation:", challengeId, "witness:" + challengeId);
 
     /// <summary>Keeps <paramref name="witness"/> if it is later than the one held; true when it was kept.</summary>
     public async Task<bool> AdvanceAsync(string challengeId, RecordWitness witness)
