@@ -58,7 +58,19 @@ public sealed class ServicePartitionTests(RedisServerFixture redis) : IAsyncLife
         var ids = Enumerable.Range(0, 24).Select(_ => EscalationEvents.NewChallengeId()).ToArray();
         foreach (var id in ids)
             await RaiseAsync(host, id, RaisedAt);
-        await host.Get<RecordWitnessStore>().AdvanceAsync(ids[0], new RecordWitness { Sequence = 1, HeadHash = new string('a', 64) });
+        var witness = new RecordWitness
+        {
+            Name = $"challenges/{ids[0]}/recordWitness",
+            Sequence = 12,
+            HeadHash = new string('a', 64),
+            Entry = $"challenges/{ids[0]}/entries/{EscalationEvents.NewChallengeId()}",
+            WitnessTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(RaisedAt),
+        };
+        var witnesses = host.Get<RecordWitnessStore>();
+        Assert.True(await witnesses.AdvanceAsync(ids[0], witness));
+        Assert.False(await witnesses.AdvanceAsync(ids[0], new RecordWitness(witness) { Sequence = 9 }));
+        // Kept without what its key says, given back whole.
+        Assert.Equal(witness, await witnesses.GetAsync(ids[0]));
 
         Assert.True(ids.Select(RedisPartitions.Of).Distinct().Count() > 1, "the disputes span several partitions");
         var keys = await KeysAsync("escalation:*");
