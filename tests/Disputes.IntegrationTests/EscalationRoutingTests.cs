@@ -92,7 +92,7 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
         // Stage 3 (version 3) overtakes the stage 2 escalation (version 2): it waits, so stage 2 is still routed.
         var toStageThree = EscalationEvents.Escalated(id, 3, Stage.SeniorManagers, 1, now.AddMinutes(5));
         var eventId = await PublishAsync(toStageThree);
-        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 1, "stage 3 waits for stage 2");
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync(Disputes.Escalation.Storage.EscalationStore.EarlyEvents(id)) == 1, "stage 3 waits for stage 2");
         await PublishAsync(EscalationEvents.Escalated(id, 2, Stage.LineManagers, 0, now.AddMinutes(1)));
         var atThree = await UntilAsync(id, e => e.Stage == Stage.SeniorManagers, "stage 3 is routed");
         Assert.Equal(["raised", "escalated", "escalated"], atThree.History.Select(h => h.Change));
@@ -114,7 +114,7 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
         var atTierTwo = await UntilAsync(id, e => e.ManagementTier == 2, "tier 2 is routed");
         Assert.Equal(["raised", "escalated", "escalated", "escalated"], atTierTwo.History.Select(h => h.Change));
         Assert.Equal(["Referrer:pc-101", "RaisingSeniorManager:supt-3", "ReceivingSeniorManager:hos-1"], Who(atTierTwo.ResponsibleParties).Take(3));
-        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 0, "nothing waits any more");
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync(Disputes.Escalation.Storage.EscalationStore.EarlyEvents(id)) == 0, "nothing waits any more");
     }
 
     [Fact]
@@ -124,14 +124,14 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
         var now = DateTimeOffset.UtcNow;
         await PublishAsync(EscalationEvents.Escalated(id, 3, Stage.LineManagers, 0, now.AddMinutes(5)));
         await PublishAsync(EscalationEvents.Acknowledged(id, 2, now.AddMinutes(1)));
-        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 2, "both wait for the raise");
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync(Disputes.Escalation.Storage.EscalationStore.EarlyEvents(id)) == 2, "both wait for the raise");
 
         await PublishAsync(EscalationEvents.Raised(id, now));
 
         var escalation = await UntilAsync(id, e => e.Stage == Stage.LineManagers, "the early escalate is applied");
         Assert.Equal(["raised", "acknowledged", "escalated"], escalation.History.Select(h => h.Change));
         Assert.Contains("RaisingLineManager:sgt-12", Who(escalation.ResponsibleParties));
-        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync($"escalation:early:{id}") == 0, "nothing waits any more");
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().HashLengthAsync(Disputes.Escalation.Storage.EscalationStore.EarlyEvents(id)) == 0, "nothing waits any more");
     }
 
     [Fact]

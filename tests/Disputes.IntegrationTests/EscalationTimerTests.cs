@@ -33,7 +33,16 @@ public sealed class EscalationTimerTests(RedisServerFixture redis) : IAsyncLifet
     }
 
     private async Task<string[]> TimersOfAsync(string challengeId) =>
-        (await Db.SortedSetRangeByRankAsync(EscalationStore.Timers)).Select(v => v.ToString()).Where(id => id.StartsWith(challengeId + "|")).ToArray();
+        (await Db.SortedSetRangeByRankAsync(EscalationStore.TimersOfPartition(challengeId))).Select(v => v.ToString()).Where(id => id.StartsWith(challengeId + "|")).ToArray();
+
+    /// <summary>Timers set in every partition.</summary>
+    private async Task<long> TimerCountAsync()
+    {
+        long count = 0;
+        foreach (var partition in Disputes.EventBus.Redis.RedisPartitions.All)
+            count += await Db.SortedSetLengthAsync(EscalationStore.TimersIn(partition));
+        return count;
+    }
 
     [Fact]
     public async Task Timers_missed_while_the_service_was_down_fire_late_once_each_after_it_starts()
@@ -120,11 +129,11 @@ public sealed class EscalationTimerTests(RedisServerFixture redis) : IAsyncLifet
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
             await HandleAsync<ChallengeRaised, ChallengeRaisedHandler>(i % 2 == 0 ? first : second, EscalationEvents.Raised(id, RaisedAt));
         // Stage 1 (4 timers) and the IRO total (2 timers) for each challenge.
-        Assert.Equal(challenges * 6, await Db.SortedSetLengthAsync(EscalationStore.Timers));
+        Assert.Equal(challenges * 6, await TimerCountAsync());
 
         clock.Advance(TimeSpan.FromDays(60));
 
-        await Eventually.HoldsAsync(async () => await Db.SortedSetLengthAsync(EscalationStore.Timers) == 0, "every timer has fired", TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(async () => await TimerCountAsync() == 0, "every timer has fired", TimeSpan.FromSeconds(60));
         var missed = await EscalationTestHost.OutboxAsync<TimescaleMissed>(redis.Redis);
         var reminders = await EscalationTestHost.OutboxAsync<TimescaleReminderDue>(redis.Redis);
         Assert.Equal(challenges * 3, missed.Count);

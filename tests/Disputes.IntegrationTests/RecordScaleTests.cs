@@ -91,7 +91,7 @@ public sealed class RecordScaleTests(RedisServerFixture redis, ITestOutputHelper
                     TimescalesMissed = i % 7 == 0 ? 1 : 0,
                 };
                 writes.Add(batch.HashSetAsync(RecordStore.StateKey(id), DisputeRecordHash.Write(record)));
-                writes.Add(batch.SortedSetAddAsync(RecordStore.ReportIndexKey, id, raised.ToUnixTimeMilliseconds()));
+                writes.Add(batch.SortedSetAddAsync(RecordStore.ReportIndexOf(id), id, raised.ToUnixTimeMilliseconds()));
             }
             batch.Execute();
             await Task.WhenAll(writes);

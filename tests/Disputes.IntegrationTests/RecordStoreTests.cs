@@ -48,7 +48,7 @@ public sealed class RecordStoreTests(RedisServerFixture redis) : IAsyncLifetime
         for (var i = 1; i <= 3; i++)
             await store.AppendAsync(ChallengeId, new RecordEntry { Summary = $"entry {i}" }, "trace", null);
 
-        var key = $"records:entries:{ChallengeId}";
+        var key = RecordStore.EntriesKey(ChallengeId);
         var second = RecordEntry.Parser.ParseFrom((byte[])(await redis.Redis.GetDatabase().ListGetByIndexAsync(key, 1))!);
         second.Summary = "a different account";
         await redis.Redis.GetDatabase().ListSetByIndexAsync(key, 1, Google.Protobuf.MessageExtensions.ToByteArray(second));

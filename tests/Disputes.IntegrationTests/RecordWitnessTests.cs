@@ -61,7 +61,8 @@ public sealed class RecordWitnessTests(RedisServerFixture redis) : IAsyncLifetim
     /// <summary>The heads records queued in its outbox, in order.</summary>
     private async Task<IReadOnlyList<(RecordHeadAdvanced Head, EventEnvelope Envelope)>> HeadsAsync()
     {
-        var entries = await Db.StreamRangeAsync("records:outbox");
+        // The stream of the dispute's partition (records' outbox as its scripts write it).
+        var entries = await Db.StreamRangeAsync(new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "records" })).StreamKeyOf(Id));
         return entries
             .Select(e => EventEnvelope.TryParse(e[RedisOutbox.EnvelopeField].ToString())!)
             .Where(envelope => envelope.Type == RecordHeadAdvanced.Descriptor.FullName)

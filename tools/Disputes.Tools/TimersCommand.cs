@@ -76,8 +76,8 @@ public static class TimersCommand
                 {
                     var challengeId = $"01PENDING{i:D17}";
                     var timerId = EscalationTimers.IdOf(challengeId, Timescales.Stage, Stage.ProfessionalDiscussion, 0, 1);
-                    writes.Add(batch.SortedSetAddAsync(EscalationStore.Timers, timerId, far + i));
-                    writes.Add(batch.SetAddAsync($"escalation:timers:of:{challengeId}", timerId));
+                    writes.Add(batch.SortedSetAddAsync(EscalationStore.TimersOfPartition(challengeId), timerId, far + i));
+                    writes.Add(batch.SetAddAsync(EscalationStore.TimersOf(challengeId), timerId));
                 }
                 batch.Execute();
                 await Task.WhenAll(writes);
@@ -124,7 +124,9 @@ public static class TimersCommand
             while (time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(500, cancellationToken);
-                var dueLeft = await database.SortedSetLengthAsync(EscalationStore.Timers, double.NegativeInfinity, firstDue.AddSeconds(spreadSeconds).ToUnixTimeMilliseconds());
+                long dueLeft = 0;
+                foreach (var partition in RedisPartitions.All)
+                    dueLeft += await database.SortedSetLengthAsync(EscalationStore.TimersIn(partition), double.NegativeInfinity, firstDue.AddSeconds(spreadSeconds).ToUnixTimeMilliseconds());
                 if (dueLeft == 0)
                     break;
             }

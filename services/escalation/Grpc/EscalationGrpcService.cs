@@ -40,7 +40,7 @@ public sealed partial class EscalationGrpcService(
 
     public override async Task<ListOverdueEscalationsResponse> ListOverdueEscalations(ListOverdueEscalationsRequest request, ServerCallContext context)
     {
-        var (escalations, next) = await ListAsync(EscalationStore.OverdueIndex, request.PageSize, request.PageToken, request.AgencyId,
+        var (escalations, next) = await ListAsync(EscalationIndex.Overdue, request.PageSize, request.PageToken, request.AgencyId,
             from: null, to: null, context.GetCaller());
         return new ListOverdueEscalationsResponse { Escalations = { escalations }, NextPageToken = next };
     }
@@ -55,7 +55,7 @@ public sealed partial class EscalationGrpcService(
         };
         var now = time.GetUtcNow();
         var until = calendar.DueAfter(NodaTime.Instant.FromDateTimeOffset(now), within).ToDateTimeOffset();
-        var (escalations, next) = await ListAsync(EscalationStore.DueIndex, request.PageSize, request.PageToken, request.AgencyId,
+        var (escalations, next) = await ListAsync(EscalationIndex.Due, request.PageSize, request.PageToken, request.AgencyId,
             from: EscalationStore.IndexPosition(now), to: EscalationStore.IndexPosition(until) + "|~", context.GetCaller());
         return new ListDueSoonEscalationsResponse { Escalations = { escalations }, NextPageToken = next };
     }
@@ -144,7 +144,7 @@ public sealed partial class EscalationGrpcService(
             throw RpcErrors.FailedPrecondition(name, "CHAIR_APPOINTED", "An independent chair is already appointed to this dispute.");
     }
 
-    private async Task<(IReadOnlyList<V1.Escalation> Escalations, string NextPageToken)> ListAsync(StackExchange.Redis.RedisKey index,
+    private async Task<(IReadOnlyList<V1.Escalation> Escalations, string NextPageToken)> ListAsync(EscalationIndex index,
         int pageSize, string pageToken, string agencyId, string? from, string? to, Caller caller)
     {
         var size = PageTokens.SizeOf(pageSize);

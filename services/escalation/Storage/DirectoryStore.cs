@@ -6,15 +6,17 @@ using StackExchange.Redis;
 namespace Disputes.Escalation.Storage;
 
 /// <summary>
-/// The partnership directory under <c>escalation:directory:</c>: one key per agency and per
+/// The partnership directory under <c>escalation:{directory}:</c>: one key per agency and per
 /// professional, and lexicographic indexes for paging. Entries are replaced only if unchanged
-/// since read (optimistic concurrency), and never deleted.
+/// since read (optimistic concurrency), and never deleted. The directory belongs to no dispute: its
+/// keys share one fixed hash tag of their own, so a write of an entry with its indexes, and a read
+/// of many entries, stays in one slot on a Redis Cluster; no dispute's transaction touches them.
 /// </summary>
 // Compare-and-set through a transaction (WATCH): ValueCondition needs Redis 8.4, newer than the servers we run on.
 #pragma warning disable SER301
 public sealed class DirectoryStore(IConnectionMultiplexer redis)
 {
-    private const string Prefix = "escalation:directory:";
+    private const string Prefix = "escalation:{directory}:";
     private const int ChunkSize = 500;
 
     private static RedisKey AgencyIndex => Prefix + "index:agencies";

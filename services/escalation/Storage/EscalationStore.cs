@@ -10,31 +10,49 @@ namespace Disputes.Escalation.Storage;
 /// <summary>An escalation as stored, with the bytes read (the condition of the next write).</summary>
 public sealed record StoredEscalation(V1.Escalation Escalation, ChallengeRaised Facts, byte[] Stored);
 
+/// <summary>The list indexes of open escalations, one sorted set per partition each.</summary>
+public enum EscalationIndex
+{
+    /// <summary>Open escalations by stage due time, for "due soon".</summary>
+    Due,
+
+    /// <summary>Overdue escalations by stage due time.</summary>
+    Overdue,
+}
+
 /// <summary>
-/// Escalations under the <c>escalation:</c> prefix, and the durable timers: one sorted set
-/// scored by fire time, so a timer survives restarts and any replica can fire it. Every change
-/// is written in one transaction with its timers, its list indexes and its events (the outbox),
-/// and only if the escalation is still as read.
+/// Escalations under the <c>escalation:</c> prefix, and the durable timers: a sorted set per
+/// partition scored by fire time, so a timer survives restarts and any replica can fire it. Every
+/// key of a challenge carries its partition's hash tag (<c>escalation:{p07}:escalations:{id}</c>),
+/// and so do the timer set and list indexes it is written with, so every change is one
+/// single-slot transaction with its timers, its list indexes and its events (the outbox), written
+/// only if the escalation is still as read. Reads across disputes merge the partitions.
 /// </summary>
 public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox outbox)
 {
     private const string Prefix = "escalation:";
 
-    public static RedisKey Timers => Prefix + "timers";
+    /// <summary>The timers of one partition, scored by fire time (Unix milliseconds).</summary>
+    public static RedisKey TimersIn(int partition) => RedisPartitions.KeyIn(Prefix, partition, "timers");
 
-    /// <summary>Open escalations by stage due time, for "due soon".</summary>
-    public static RedisKey DueIndex => Prefix + "index:due";
+    /// <summary>The timers of the partition <paramref name="challengeId"/> belongs to.</summary>
+    public static RedisKey TimersOfPartition(string challengeId) => TimersIn(RedisPartitions.Of(challengeId));
 
-    /// <summary>Overdue escalations by stage due time.</summary>
-    public static RedisKey OverdueIndex => Prefix + "index:overdue";
+    /// <summary>A list index of one partition.</summary>
+    public static RedisKey IndexIn(EscalationIndex index, int partition) =>
+        RedisPartitions.KeyIn(Prefix, partition, index == EscalationIndex.Due ? "index:due" : "index:overdue");
 
-    private static RedisKey EscalationKey(string challengeId) => $"{Prefix}escalations:{challengeId}";
+    private static RedisKey IndexOf(EscalationIndex index, string challengeId) => IndexIn(index, RedisPartitions.Of(challengeId));
 
-    private static RedisKey FactsKey(string challengeId) => $"{Prefix}facts:{challengeId}";
+    private static RedisKey EscalationKey(string challengeId) => RedisPartitions.KeyOf(Prefix, challengeId, "escalations:" + challengeId);
 
-    private static RedisKey TimersOf(string challengeId) => $"{Prefix}timers:of:{challengeId}";
+    private static RedisKey FactsKey(string challengeId) => RedisPartitions.KeyOf(Prefix, challengeId, "facts:" + challengeId);
 
-    private static RedisKey EarlyEvents(string challengeId) => $"{Prefix}early:{challengeId}";
+    /// <summary>The ids of a challenge's timers now set.</summary>
+    public static RedisKey TimersOf(string challengeId) => RedisPartitions.KeyOf(Prefix, challengeId, "timers:of:" + challengeId);
+
+    /// <summary>The events of a challenge held back until their turn.</summary>
+    public static RedisKey EarlyEvents(string challengeId) => RedisPartitions.KeyOf(Prefix, challengeId, "early:" + challengeId);
 
     /// <summary>How long an event that overtook its challenge's raise waits for it.</summary>
     private static readonly TimeSpan EarlyEventRetention = TimeSpan.FromDays(30);
@@ -108,11 +126,19 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
     {
         if (challengeIds.Count == 0)
             return [];
-        var keys = challengeIds.SelectMany(id => new[] { EscalationKey(id), FactsKey(id) }).ToArray();
-        var values = await redis.GetDatabase().StringGetAsync(keys);
-        return challengeIds.Select((_, i) => values[2 * i].IsNull || values[2 * i + 1].IsNull
-            ? null
-            : new StoredEscalation(V1.Escalation.Parser.ParseFrom((byte[])values[2 * i]!), ChallengeRaised.Parser.ParseFrom((byte[])values[2 * i + 1]!), (byte[])values[2 * i]!)).ToArray();
+        // One MGET per challenge (its two keys share a slot; those of different challenges may not), pipelined.
+        var batch = redis.GetDatabase().CreateBatch();
+        var reads = challengeIds.Select(id => batch.StringGetAsync([EscalationKey(id), FactsKey(id)])).ToArray();
+        batch.Execute();
+        var found = new StoredEscalation?[reads.Length];
+        for (var i = 0; i < reads.Length; i++)
+        {
+            var values = await reads[i];
+            found[i] = values[0].IsNull || values[1].IsNull
+                ? null
+                : new StoredEscalation(V1.Escalation.Parser.ParseFrom((byte[])values[0]!), ChallengeRaised.Parser.ParseFrom((byte[])values[1]!), (byte[])values[0]!);
+        }
+        return found;
     }
 
     /// <summary>
@@ -126,8 +152,8 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
         transaction.AddCondition(Condition.StringEqual(EscalationKey(challengeId), previous.Stored));
         if (claim is { } fired)
         {
-            transaction.AddCondition(Condition.SortedSetEqual(Timers, fired.TimerId, fired.Score));
-            _ = transaction.SortedSetRemoveAsync(Timers, fired.TimerId);
+            transaction.AddCondition(Condition.SortedSetEqual(TimersOfPartition(challengeId), fired.TimerId, fired.Score));
+            _ = transaction.SortedSetRemoveAsync(TimersOfPartition(challengeId), fired.TimerId);
         }
         Write(transaction, challengeId, previous.Escalation, escalation, timers, events);
         return await transaction.ExecuteAsync();
@@ -137,39 +163,67 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
     public async Task<IReadOnlyList<string>> TimerIdsAsync(string challengeId) =>
         (await redis.GetDatabase().SetMembersAsync(TimersOf(challengeId))).Select(v => v.ToString()).ToArray();
 
-    public async Task<double?> TimerScoreAsync(string timerId) => await redis.GetDatabase().SortedSetScoreAsync(Timers, timerId);
+    public async Task<double?> TimerScoreAsync(string timerId) =>
+        await redis.GetDatabase().SortedSetScoreAsync(TimersOfPartition(EscalationTimers.ChallengeIdOfTimer(timerId)), timerId);
 
-    /// <summary>Timers due by <paramref name="now"/>, soonest first.</summary>
+    /// <summary>
+    /// Timers due by <paramref name="now"/>, soonest first, across every partition: the first
+    /// <paramref name="take"/> of each partition read in one round trip, then merged.
+    /// </summary>
     public async Task<IReadOnlyList<(string TimerId, double Score)>> DueTimersAsync(DateTimeOffset now, int take)
     {
-        var entries = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(Timers, double.NegativeInfinity,
-            now.ToUnixTimeMilliseconds(), take: take);
-        return entries.Select(e => (e.Element.ToString(), e.Score)).ToArray();
+        var batch = redis.GetDatabase().CreateBatch();
+        var reads = RedisPartitions.All.Select(p => batch.SortedSetRangeByScoreWithScoresAsync(TimersIn(p), double.NegativeInfinity,
+            now.ToUnixTimeMilliseconds(), take: take)).ToArray();
+        batch.Execute();
+        var due = new List<(string TimerId, double Score)>();
+        foreach (var read in reads)
+            due.AddRange((await read).Select(e => (e.Element.ToString(), e.Score)));
+        return due.OrderBy(t => t.Score).ThenBy(t => t.TimerId, StringComparer.Ordinal).Take(take).ToArray();
     }
 
-    /// <summary>How many timers are set, due or not.</summary>
-    public Task<long> TimerCountAsync() => redis.GetDatabase().SortedSetLengthAsync(Timers);
+    /// <summary>How many timers are set, due or not, in every partition.</summary>
+    public async Task<long> TimerCountAsync()
+    {
+        var batch = redis.GetDatabase().CreateBatch();
+        var counts = RedisPartitions.All.Select(p => batch.SortedSetLengthAsync(TimersIn(p))).ToArray();
+        batch.Execute();
+        return (await Task.WhenAll(counts)).Sum();
+    }
 
-    /// <summary>When the soonest timer fires, if any is set.</summary>
+    /// <summary>When the soonest timer of any partition fires, if any is set.</summary>
     public async Task<DateTimeOffset?> NextFireTimeAsync()
     {
-        var entries = await redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(Timers, 0, 0);
-        return entries.Length == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)entries[0].Score);
+        var batch = redis.GetDatabase().CreateBatch();
+        var firsts = RedisPartitions.All.Select(p => batch.SortedSetRangeByRankWithScoresAsync(TimersIn(p), 0, 0)).ToArray();
+        batch.Execute();
+        var soonest = (await Task.WhenAll(firsts)).SelectMany(e => e).Select(e => (double?)e.Score).Min();
+        return soonest is { } score ? DateTimeOffset.FromUnixTimeMilliseconds((long)score) : null;
     }
 
     /// <summary>Removes a timer that no longer applies (its escalation moved or closed), if still set as read.</summary>
     public async Task<bool> DiscardTimerAsync(string timerId, double score)
     {
+        var challengeId = EscalationTimers.ChallengeIdOfTimer(timerId);
         var transaction = redis.GetDatabase().CreateTransaction();
-        transaction.AddCondition(Condition.SortedSetEqual(Timers, timerId, score));
-        _ = transaction.SortedSetRemoveAsync(Timers, timerId);
-        _ = transaction.SetRemoveAsync(TimersOf(EscalationTimers.ChallengeIdOfTimer(timerId)), timerId);
+        transaction.AddCondition(Condition.SortedSetEqual(TimersOfPartition(challengeId), timerId, score));
+        _ = transaction.SortedSetRemoveAsync(TimersOfPartition(challengeId), timerId);
+        _ = transaction.SetRemoveAsync(TimersOf(challengeId), timerId);
         return await transaction.ExecuteAsync();
     }
 
-    /// <summary>Members of a list index, in due-time order, after <paramref name="after"/>, up to <paramref name="before"/>.</summary>
-    public Task<IReadOnlyList<string>> PageIndexAsync(RedisKey index, string? after, string? before, int take, bool inclusiveStart = false) =>
-        LexPages.RangeAsync(redis.GetDatabase(), index, after, before, take, inclusiveStart);
+    /// <summary>
+    /// Members of a list index, in due-time order, after <paramref name="after"/>, up to
+    /// <paramref name="before"/>: the first <paramref name="take"/> of each partition's index, read in
+    /// one round trip and merged, which is the page one index of every escalation would give.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PageIndexAsync(EscalationIndex index, string? after, string? before, int take, bool inclusiveStart = false)
+    {
+        var batch = redis.GetDatabase().CreateBatch();
+        var reads = RedisPartitions.All.Select(p => LexPages.RangeAsync(batch, IndexIn(index, p), after, before, take, inclusiveStart)).ToArray();
+        batch.Execute();
+        return (await Task.WhenAll(reads)).SelectMany(members => members).Order(StringComparer.Ordinal).Take(take).ToArray();
+    }
 
     /// <summary>An index member: the stage due time (sortable) and the challenge id.</summary>
     public static string IndexMember(V1.Escalation escalation) =>
@@ -186,27 +240,28 @@ public sealed class EscalationStore(IConnectionMultiplexer redis, RedisOutbox ou
 
         // The challenge's timers are replaced as a whole: cancelled, moved or kept.
         var timerSet = TimersOf(challengeId);
+        var partitionTimers = TimersOfPartition(challengeId);
         _ = transaction.ScriptEvaluateAsync(
             "for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('ZREM', KEYS[1], id) end redis.call('DEL', KEYS[2]) return 0",
-            [Timers, timerSet]);
+            [partitionTimers, timerSet]);
         foreach (var timer in timers)
         {
-            _ = transaction.SortedSetAddAsync(Timers, timer.Id, timer.FireTime.ToUnixTimeMilliseconds());
+            _ = transaction.SortedSetAddAsync(partitionTimers, timer.Id, timer.FireTime.ToUnixTimeMilliseconds());
             _ = transaction.SetAddAsync(timerSet, timer.Id);
         }
 
         if (previous is not null)
         {
             var old = IndexMember(previous);
-            _ = transaction.SortedSetRemoveAsync(DueIndex, old);
-            _ = transaction.SortedSetRemoveAsync(OverdueIndex, old);
+            _ = transaction.SortedSetRemoveAsync(IndexOf(EscalationIndex.Due, challengeId), old);
+            _ = transaction.SortedSetRemoveAsync(IndexOf(EscalationIndex.Overdue, challengeId), old);
         }
         if (escalation.CloseTime is null)
         {
             var member = IndexMember(escalation);
-            _ = transaction.SortedSetAddAsync(DueIndex, member, 0);
+            _ = transaction.SortedSetAddAsync(IndexOf(EscalationIndex.Due, challengeId), member, 0);
             if (escalation.Overdue)
-                _ = transaction.SortedSetAddAsync(OverdueIndex, member, 0);
+                _ = transaction.SortedSetAddAsync(IndexOf(EscalationIndex.Overdue, challengeId), member, 0);
         }
 
         foreach (var envelope in events)

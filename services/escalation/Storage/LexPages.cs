@@ -6,7 +6,7 @@ namespace Disputes.Escalation.Storage;
 internal static class LexPages
 {
     /// <summary>Members after <paramref name="after"/> (or from it, when inclusive) up to <paramref name="before"/>.</summary>
-    public static async Task<IReadOnlyList<string>> RangeAsync(IDatabase db, RedisKey index, string? after, string? before, int take, bool inclusiveStart = false)
+    public static async Task<IReadOnlyList<string>> RangeAsync(IDatabaseAsync db, RedisKey index, string? after, string? before, int take, bool inclusiveStart = false)
     {
         // Written out: the lexicographic bounds are sent exactly as given.
         var min = after is null ? "-" : (inclusiveStart ? "[" : "(") + after;

@@ -17,10 +17,13 @@ public static class RecordsServiceExtensions
     public static WebApplicationBuilder AddRecordsServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(RecordCheckpointsFrom(builder));
+        builder.Services.AddOptions<RecordStoreOptions>().Bind(builder.Configuration.GetSection(RecordStoreOptions.SectionName))
+            .Validate(o => o.SourceRetention >= TimeSpan.FromMinutes(1), "Records:Storage:SourceRetention must be at least one minute")
+            .ValidateOnStart();
         builder.Services.AddSingleton(sp => new RecordStore(
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<RecordCheckpoints>(), sp.GetRequiredService<Disputes.EventBus.Redis.RedisOutbox>(),
-            sp.GetRequiredService<IntegrationEventFactory>()));
+            sp.GetRequiredService<IntegrationEventFactory>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RecordStoreOptions>>().Value));
         builder.Services.AddSingleton<AccessAuditLog>();
         builder.Services.AddSingleton<RecommendationStore>();
         builder.Services.AddSingleton<RetentionStore>();

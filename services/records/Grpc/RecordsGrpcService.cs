@@ -209,7 +209,7 @@ public sealed class RecordsGrpcService(
             if (draft is null)
             {
                 // A retry of an approval that already landed finds its entry by the request.
-                if (requestKey is not null && await store.FindSourceAsync(requestKey) is { } retried)
+                if (requestKey is not null && await store.FindSourceAsync(id, requestKey) is { } retried)
                     return await ReplayAsync(id, retried, fingerprint, request.RequestId);
                 throw RpcErrors.NotFound(request.Name);
             }

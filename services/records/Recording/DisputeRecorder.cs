@@ -10,7 +10,7 @@ namespace Disputes.Records.Recording;
 /// Minutes each event of a dispute once, in the dispute's order: an event that arrives before
 /// one it follows is held back (durably, in Redis) and appended as soon as its predecessor is.
 /// </summary>
-public sealed partial class DisputeRecorder(RecordStore store, ILogger<DisputeRecorder> logger)
+public sealed partial class DisputeRecorder(RecordStore store, TimeProvider timeProvider, ILogger<DisputeRecorder> logger)
 {
     private const int MaxAttempts = 64;
     private const int MaxDrainSteps = 1_000;
@@ -32,6 +32,15 @@ public sealed partial class DisputeRecorder(RecordStore store, ILogger<DisputeRe
             if (readiness == RecordReadiness.Stale)
             {
                 LogStale(context.EventId, @event.Descriptor.Name, challengeId);
+                return;
+            }
+            // An old redelivery (a replayed dead letter) of an event without a version: its id may
+            // have been forgotten, so the entries are asked (read after the head the append is
+            // conditioned on, so a concurrent append of it makes this attempt conflict and look again).
+            if (RecordDeduplication.MayBeForgotten(@event, context.Time, timeProvider.GetUtcNow(), store.SourceRetention)
+                && await IsRecordedAsync(challengeId, context.EventId))
+            {
+                LogAlreadyRecorded(context.EventId, challengeId);
                 return;
             }
             var status = readiness == RecordReadiness.Held
@@ -88,6 +97,10 @@ public sealed partial class DisputeRecorder(RecordStore store, ILogger<DisputeRe
         }
     }
 
+    private async Task<bool> IsRecordedAsync(string challengeId, string eventId) =>
+        (await store.ListAsync(challengeId)).Any(e => e.SourceEventId == eventId)
+        || (await store.HeldAsync(challengeId)).ContainsKey(eventId);
+
     private Task<AppendResult> AppendAsync(string challengeId, RecordHead? head, DisputeRecord? state, IMessage @event, string eventId, string traceId, string? heldEventId)
     {
         var entry = RecordEntries.For(@event, state)!;
@@ -104,6 +117,9 @@ public sealed partial class DisputeRecorder(RecordStore store, ILogger<DisputeRe
 
     [LoggerMessage(LogLevel.Debug, "Event {EventId} ({EventType}) of {ChallengeId} is older than the record: nothing to add")]
     private partial void LogStale(string eventId, string eventType, string challengeId);
+
+    [LoggerMessage(LogLevel.Debug, "Event {EventId} of {ChallengeId} is in the record already (found by its entries)")]
+    private partial void LogAlreadyRecorded(string eventId, string challengeId);
 
     [LoggerMessage(LogLevel.Warning, "Held event {EventId} of {ChallengeId} cannot be read and is dropped")]
     private partial void LogUnreadableHeld(string eventId, string challengeId);

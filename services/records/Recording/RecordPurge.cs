@@ -60,6 +60,9 @@ public sealed partial class RecordPurge(RecordStore store, RetentionStore retent
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var (head, current) = await store.ReadAsync(id);
+            // A purge cut short after its stub (the stub's source may be forgotten by the next run) adds none again.
+            if ((await store.ListAsync(id)).Any(e => e.Kind == RecordEntryKind.Purged))
+                break;
             var result = await store.TryAppendAsync(id, head, stub, new AppendOptions { SourceKey = $"purge:{id}", State = current ?? state });
             if (result.Status != AppendStatus.Conflict)
                 break;

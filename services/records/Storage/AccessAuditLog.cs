@@ -7,13 +7,19 @@ namespace Disputes.Records.Storage;
 
 /// <summary>
 /// Who read which record, when: a log of its own (never entries of the dispute's record), one
-/// stream for the partnership and one per dispute. A read is answered only once it is logged.
+/// stream for the partnership and one per dispute. A read is answered only once it is logged in both.
 /// </summary>
+/// <remarks>
+/// The dispute's stream is in the dispute's slot; the partnership's stream belongs to no dispute and
+/// stays one stream (its entry ids are its page tokens and the entries' names, so they must come
+/// from one stream), written in the same pipeline, not the same transaction: a failure of either
+/// fails the read, and at worst leaves one stream with a read that was refused.
+/// </remarks>
 public sealed class AccessAuditLog(IConnectionMultiplexer redis, TimeProvider timeProvider)
 {
     private static readonly RedisKey AllKey = $"{RecordStore.Prefix}audit";
 
-    private static RedisKey DisputeKey(string challengeId) => $"{RecordStore.Prefix}audit:{challengeId}";
+    private static RedisKey DisputeKey(string challengeId) => RecordStore.DisputeKey("audit", challengeId);
 
     public async Task RecordAsync(Caller caller, string method, string challengeId, string resource, DisputeView view, string traceId)
     {
@@ -28,10 +34,11 @@ public sealed class AccessAuditLog(IConnectionMultiplexer redis, TimeProvider ti
             new("view", view == DisputeView.Full ? "full" : "support"),
             new("trace", traceId),
         ];
-        var transaction = redis.GetDatabase().CreateTransaction();
-        _ = transaction.StreamAddAsync(AllKey, fields);
-        _ = transaction.StreamAddAsync(DisputeKey(challengeId), fields);
-        if (!await transaction.ExecuteAsync())
+        var batch = redis.GetDatabase().CreateBatch();
+        var dispute = batch.StreamAddAsync(DisputeKey(challengeId), fields);
+        var all = batch.StreamAddAsync(AllKey, fields);
+        batch.Execute();
+        if ((await dispute).IsNull || (await all).IsNull)
             throw new RedisException("The access audit was not written.");
     }
 

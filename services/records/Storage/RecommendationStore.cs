@@ -1,20 +1,24 @@
 using System.Globalization;
 using Disputes.V1;
 using Google.Protobuf;
+using Disputes.EventBus.Redis;
 using StackExchange.Redis;
 
 namespace Disputes.Records.Storage;
 
 /// <summary>
-/// Recommendations under <c>records:recommendations:{challenge}</c> (a hash), and the unsettled
-/// ones of every dispute in one sorted set scored by due date, so the overdue list reads only
-/// what is still open.
+/// Recommendations under <c>records:{p07}:recommendations:{challenge}</c> (a hash), and the unsettled
+/// ones of every dispute in a sorted set per partition scored by due date, written in the
+/// dispute's slot with the recommendation, so the overdue list reads only what is still open.
 /// </summary>
 public sealed class RecommendationStore(IConnectionMultiplexer redis)
 {
-    private static readonly RedisKey UnsettledKey = $"{RecordStore.Prefix}recommendations:unsettled";
+    /// <summary>The unsettled recommendations of one partition's disputes.</summary>
+    public static RedisKey UnsettledIn(int partition) => RedisPartitions.KeyIn(RecordStore.Prefix, partition, "recommendations:unsettled");
 
-    private static RedisKey KeyOf(string challengeId) => $"{RecordStore.Prefix}recommendations:{challengeId}";
+    private static RedisKey UnsettledKey(string challengeId) => UnsettledIn(RedisPartitions.Of(challengeId));
+
+    private static RedisKey KeyOf(string challengeId) => RecordStore.DisputeKey("recommendations", challengeId);
 
     public static double ScoreOf(string dueDate) =>
         double.Parse(dueDate.Replace("-", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
@@ -24,7 +28,7 @@ public sealed class RecommendationStore(IConnectionMultiplexer redis)
         var transaction = redis.GetDatabase().CreateTransaction();
         transaction.AddCondition(Condition.HashNotExists(KeyOf(challengeId), id));
         _ = transaction.HashSetAsync(KeyOf(challengeId), id, recommendation.ToByteArray());
-        _ = transaction.SortedSetAddAsync(UnsettledKey, $"{challengeId}/{id}", ScoreOf(recommendation.DueDate));
+        _ = transaction.SortedSetAddAsync(UnsettledKey(challengeId), $"{challengeId}/{id}", ScoreOf(recommendation.DueDate));
         if (!await transaction.ExecuteAsync())
             throw new RedisException("A recommendation with this id exists.");
     }
@@ -36,7 +40,7 @@ public sealed class RecommendationStore(IConnectionMultiplexer redis)
         transaction.AddCondition(Condition.HashEqual(KeyOf(challengeId), id, read.ToByteArray()));
         _ = transaction.HashSetAsync(KeyOf(challengeId), id, updated.ToByteArray());
         if (settled)
-            _ = transaction.SortedSetRemoveAsync(UnsettledKey, $"{challengeId}/{id}");
+            _ = transaction.SortedSetRemoveAsync(UnsettledKey(challengeId), $"{challengeId}/{id}");
         return await transaction.ExecuteAsync();
     }
 
@@ -52,18 +56,33 @@ public sealed class RecommendationStore(IConnectionMultiplexer redis)
             .OrderBy(r => r.Name, StringComparer.Ordinal)
             .ToArray();
 
-    /// <summary>The unsettled recommendations of every dispute due on or before <paramref name="dueDate"/>, at most <paramref name="take"/>.</summary>
+    /// <summary>
+    /// The unsettled recommendations of every dispute due on or before <paramref name="dueDate"/>,
+    /// soonest due first, at most <paramref name="take"/>: every partition's first
+    /// <paramref name="take"/> read in one pipeline and merged, then the recommendations in another.
+    /// </summary>
     public async Task<IReadOnlyList<Recommendation>> UnsettledDueByAsync(string dueDate, int take)
     {
         var db = redis.GetDatabase();
-        var members = await db.SortedSetRangeByScoreAsync(UnsettledKey, double.NegativeInfinity, ScoreOf(dueDate), take: take);
-        var found = new List<Recommendation>();
-        foreach (var member in members)
+        var indexBatch = db.CreateBatch();
+        var ranges = RedisPartitions.All.Select(p => indexBatch.SortedSetRangeByScoreWithScoresAsync(UnsettledIn(p),
+            double.NegativeInfinity, ScoreOf(dueDate), take: take)).ToArray();
+        indexBatch.Execute();
+        var members = (await Task.WhenAll(ranges)).SelectMany(r => r)
+            .OrderBy(e => e.Score).ThenBy(e => e.Element.ToString(), StringComparer.Ordinal)
+            .Take(take).Select(e => e.Element.ToString()).ToArray();
+        var batch = db.CreateBatch();
+        var reads = members.Select(member =>
         {
-            var text = member.ToString();
-            var slash = text.IndexOf('/');
-            if (await GetAsync(text[..slash], text[(slash + 1)..]) is { } recommendation)
-                found.Add(recommendation);
+            var slash = member.IndexOf('/');
+            return batch.HashGetAsync(KeyOf(member[..slash]), member[(slash + 1)..]);
+        }).ToArray();
+        batch.Execute();
+        var found = new List<Recommendation>(reads.Length);
+        foreach (var read in reads)
+        {
+            if (await read is { IsNull: false } value)
+                found.Add(Recommendation.Parser.ParseFrom((byte[])value!));
         }
         return found;
     }

@@ -37,41 +37,46 @@ public static class RecordScripts
     /// <summary>
     /// Appends a sealed entry if the head is still the one it was sealed against and its source
     /// (event or request) is not recorded yet; moves the head and the checkpoint, indexes the
-    /// entry, saves the dispute's state, removes what it replaces (a held event, a draft) and
-    /// queues the event it publishes in the outbox.
+    /// entry, saves the dispute's state, remembers the source (in the dispute's sources hash, which
+    /// then expires the retention after this append), removes what it replaces (a held event, a
+    /// draft) and queues the event it publishes in the outbox.
     /// Every entry also queues its head (RecordHeadAdvanced) for the witness, so a head is never
-    /// appended without its event.
-    /// KEYS: head, entries, source (the head key when none), state, index, checkpoint, remove-from hash, outbox, report index.
-    /// ARGV: expected head, entry bytes, new head, source value, checkpoint, envelope, field to remove, entry id,
-    /// report score (the raise time, when the entry opens the record), challenge id, head envelope, state field/value pairs...
+    /// appended without its event. Every key is the dispute's (one hash slot).
+    /// KEYS: head, entries, sources, state, index, checkpoint, remove-from hash, outbox, report index.
+    /// ARGV: expected head, entry bytes, new head, source field ('' for none), source value, checkpoint, envelope,
+    /// field to remove, entry id, report score (the raise time, when the entry opens the record), challenge id,
+    /// head envelope, source retention (ms), state field/value pairs...
     /// </summary>
     public static readonly RecordScript Append = new("""
         local head = redis.call('GET', KEYS[1]) or ''
-        if KEYS[3] ~= KEYS[1] then
-          local existing = redis.call('GET', KEYS[3])
+        if ARGV[4] ~= '' then
+          local existing = redis.call('HGET', KEYS[3], ARGV[4])
           if existing then return {'DUPLICATE', existing} end
         end
         if head ~= ARGV[1] then return {'CONFLICT', head} end
         local length = redis.call('RPUSH', KEYS[2], ARGV[2])
         redis.call('SET', KEYS[1], ARGV[3])
-        if KEYS[3] ~= KEYS[1] then redis.call('SET', KEYS[3], ARGV[4]) end
-        redis.call('HSET', KEYS[5], ARGV[8], length)
-        if ARGV[5] ~= '' then redis.call('SET', KEYS[6], ARGV[5]) end
-        if ARGV[6] ~= '' then redis.call('XADD', KEYS[8], '*', 'envelope', ARGV[6]) end
-        if ARGV[7] ~= '' then redis.call('HDEL', KEYS[7], ARGV[7]) end
-        if ARGV[11] ~= '' then redis.call('XADD', KEYS[8], '*', 'envelope', ARGV[11]) end
-        if ARGV[9] ~= '' then redis.call('ZADD', KEYS[9], ARGV[9], ARGV[10]) end
-        for i = 12, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+        if ARGV[4] ~= '' then
+          redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
+          redis.call('PEXPIRE', KEYS[3], ARGV[13])
+        end
+        redis.call('HSET', KEYS[5], ARGV[9], length)
+        if ARGV[6] ~= '' then redis.call('SET', KEYS[6], ARGV[6]) end
+        if ARGV[7] ~= '' then redis.call('XADD', KEYS[8], '*', 'envelope', ARGV[7]) end
+        if ARGV[8] ~= '' then redis.call('HDEL', KEYS[7], ARGV[8]) end
+        if ARGV[12] ~= '' then redis.call('XADD', KEYS[8], '*', 'envelope', ARGV[12]) end
+        if ARGV[10] ~= '' then redis.call('ZADD', KEYS[9], ARGV[10], ARGV[11]) end
+        for i = 14, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
         return {'APPENDED', tostring(length)}
         """);
 
     /// <summary>
     /// Holds an event back until its predecessor is recorded, if the head is still the one the
     /// decision to hold was made against (else the predecessor may just have landed: decide again).
-    /// KEYS: head, source, held. ARGV: expected head, event id, held event.
+    /// KEYS: head, sources, held. ARGV: expected head, event id, held event.
     /// </summary>
     public static readonly RecordScript Hold = new("""
-        if redis.call('EXISTS', KEYS[2]) == 1 then return {'DUPLICATE', ''} end
+        if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {'DUPLICATE', ''} end
         local head = redis.call('GET', KEYS[1]) or ''
         if head ~= ARGV[1] then return {'CONFLICT', head} end
         redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
@@ -80,14 +85,15 @@ public static class RecordScripts
 
     /// <summary>
     /// Saves a draft once per request and queues its event.
-    /// KEYS: request, drafts, outbox. ARGV: request value, draft id, draft bytes, envelope.
+    /// KEYS: sources, drafts, outbox. ARGV: request key, request value, draft id, draft bytes, envelope, source retention (ms).
     /// </summary>
     public static readonly RecordScript SaveDraft = new("""
-        local existing = redis.call('GET', KEYS[1])
+        local existing = redis.call('HGET', KEYS[1], ARGV[1])
         if existing then return {'DUPLICATE', existing} end
-        redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-        redis.call('SET', KEYS[1], ARGV[1])
-        if ARGV[4] ~= '' then redis.call('XADD', KEYS[3], '*', 'envelope', ARGV[4]) end
+        redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], ARGV[6])
+        if ARGV[5] ~= '' then redis.call('XADD', KEYS[3], '*', 'envelope', ARGV[5]) end
         return {'APPENDED', ''}
         """);
 }

@@ -40,46 +40,77 @@ public enum AppendStatus { Appended, Duplicate, Conflict }
 
 public sealed record AppendResult(AppendStatus Status, RecordEntry? Entry, long ExistingSequence = 0, string ExistingFingerprint = "");
 
+/// <summary><c>Records:Storage</c>: how long the record remembers the sources it recorded.</summary>
+public sealed class RecordStoreOptions
+{
+    public const string SectionName = "Records:Storage";
+
+    /// <summary>
+    /// How long a recorded source (an event id, a request id) is remembered after the dispute's last
+    /// append: a redelivery or a retry within it is answered from the entry it made. After it, an
+    /// event's version (or, for an event without one, the entries' source event ids) still keeps it
+    /// from being recorded twice; a request id is then a new request.
+    /// </summary>
+    public TimeSpan SourceRetention { get; set; } = TimeSpan.FromDays(30);
+}
+
 /// <summary>
 /// The minuted record under the <c>records:</c> prefix: an append-only list per dispute, its
 /// head (sequence and hash), an HMAC checkpoint of the head, and the dispute's state as the
 /// record knows it. An append is one server-side script conditioned on the head it was sealed
 /// against, so concurrent appends never fork the chain, and on its source, so a redelivered
-/// event or a retried request is never recorded twice.
+/// event or a retried request is never recorded twice. Every key of a dispute carries its
+/// partition's hash tag (<c>records:{p07}:entries:{id}</c>), and so do the report index and the
+/// outbox stream its scripts write, so each script touches one slot of a Redis Cluster.
 /// </summary>
 public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider, RecordCheckpoints checkpoints, RedisOutbox outbox,
-    IntegrationEventFactory events)
+    IntegrationEventFactory events, RecordStoreOptions? storeOptions = null)
 {
     public const string Prefix = "records:";
     private const int MaxAppendAttempts = 64;
+    private readonly RecordStoreOptions _options = storeOptions ?? new RecordStoreOptions();
 
-    public RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider)
-        : this(redis, timeProvider, new RecordCheckpoints(null), DefaultOptions, timeProvider)
+    public RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider, RecordStoreOptions? storeOptions = null)
+        : this(redis, timeProvider, new RecordCheckpoints(null), DefaultOptions, timeProvider, storeOptions)
     {
     }
 
     private RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider, RecordCheckpoints checkpoints,
-        Microsoft.Extensions.Options.IOptions<EventBusOptions> options, TimeProvider clock)
-        : this(redis, timeProvider, checkpoints, new RedisOutbox(options), new IntegrationEventFactory(options, clock))
+        Microsoft.Extensions.Options.IOptions<EventBusOptions> options, TimeProvider clock, RecordStoreOptions? storeOptions)
+        : this(redis, timeProvider, checkpoints, new RedisOutbox(options), new IntegrationEventFactory(options, clock), storeOptions)
     {
     }
+
+    /// <summary>How long a recorded source is remembered after the dispute's last append (<see cref="RecordStoreOptions.SourceRetention"/>).</summary>
+    public TimeSpan SourceRetention => _options.SourceRetention;
 
     private static Microsoft.Extensions.Options.IOptions<EventBusOptions> DefaultOptions =>
         Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "records" });
 
     public RecordCheckpoints Checkpoints => checkpoints;
 
-    public static RedisKey EntriesKey(string challengeId) => $"{Prefix}entries:{challengeId}";
-    public static RedisKey HeadKey(string challengeId) => $"{Prefix}head:{challengeId}";
-    public static RedisKey CheckpointKey(string challengeId) => $"{Prefix}checkpoint:{challengeId}";
-    public static RedisKey StateKey(string challengeId) => $"{Prefix}record:{challengeId}";
-    public static RedisKey IndexKey(string challengeId) => $"{Prefix}index:{challengeId}";
-    public static RedisKey HeldKey(string challengeId) => $"{Prefix}held:{challengeId}";
-    public static RedisKey DraftsKey(string challengeId) => $"{Prefix}drafts:{challengeId}";
-    public static RedisKey SourceKey(string key) => $"{Prefix}events:{key}";
+    /// <summary>A key of the dispute, in its partition's slot: <c>records:{p07}:{kind}:{challenge}</c>.</summary>
+    public static RedisKey DisputeKey(string kind, string challengeId) => RedisPartitions.KeyOf(Prefix, challengeId, $"{kind}:{challengeId}");
 
-    /// <summary>The escalation log's index: challenge ids scored by raise time (Unix milliseconds).</summary>
-    public static readonly RedisKey ReportIndexKey = $"{Prefix}report:raised";
+    public static RedisKey EntriesKey(string challengeId) => DisputeKey("entries", challengeId);
+    public static RedisKey HeadKey(string challengeId) => DisputeKey("head", challengeId);
+    public static RedisKey CheckpointKey(string challengeId) => DisputeKey("checkpoint", challengeId);
+    public static RedisKey StateKey(string challengeId) => DisputeKey("record", challengeId);
+    public static RedisKey IndexKey(string challengeId) => DisputeKey("index", challengeId);
+    public static RedisKey HeldKey(string challengeId) => DisputeKey("held", challengeId);
+    public static RedisKey DraftsKey(string challengeId) => DisputeKey("drafts", challengeId);
+
+    /// <summary>
+    /// The sources recorded for the dispute (a hash: event id or request key to what it made), kept
+    /// <see cref="SourceRetention"/> after the dispute's last append.
+    /// </summary>
+    public static RedisKey SourcesKey(string challengeId) => DisputeKey("sources", challengeId);
+
+    /// <summary>The escalation log's index of one partition: challenge ids scored by raise time (Unix milliseconds).</summary>
+    public static RedisKey ReportIndexIn(int partition) => RedisPartitions.KeyIn(Prefix, partition, "report:raised");
+
+    /// <summary>The escalation log's index of the partition the dispute belongs to.</summary>
+    public static RedisKey ReportIndexOf(string challengeId) => ReportIndexIn(RedisPartitions.Of(challengeId));
 
     /// <summary>The head and the state, read together so a decision is never made on a state older than its head.</summary>
     public async Task<(RecordHead? Head, DisputeRecord? State)> ReadAsync(string challengeId)
@@ -111,6 +142,7 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             head?.ToString() ?? "",
             sealedEntry.ToByteArray(),
             newHead.ToString(),
+            options.SourceKey ?? "",
             $"{sealedEntry.Sequence.ToString(CultureInfo.InvariantCulture)}|{options.Fingerprint}",
             checkpoint?.ToString() ?? "",
             options.Publish?.Invoke(sealedEntry).ToCloudEventJson() ?? "",
@@ -119,6 +151,7 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             options.RaisedTime is { } raised ? (RedisValue)raised.ToUnixTimeMilliseconds() : RedisValue.EmptyString,
             challengeId,
             events.Create(HeadAdvanced(challengeId, sealedEntry)).ToCloudEventJson(),
+            RetentionMilliseconds,
         };
         if (options.State is { } state)
             values.AddRange(DisputeRecordHash.Write(state).SelectMany(e => new[] { (RedisValue)e.Name, e.Value }));
@@ -127,13 +160,13 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
         [
             HeadKey(challengeId),
             EntriesKey(challengeId),
-            options.SourceKey is null ? HeadKey(challengeId) : SourceKey(options.SourceKey),
+            SourcesKey(challengeId),
             StateKey(challengeId),
             IndexKey(challengeId),
             CheckpointKey(challengeId),
             options.DraftId is not null ? DraftsKey(challengeId) : HeldKey(challengeId),
-            outbox.StreamKey,
-            ReportIndexKey,
+            outbox.StreamKeyOf(challengeId),
+            ReportIndexOf(challengeId),
         ];
         var result = (RedisResult[])(await RecordScripts.Append.RunAsync(redis.GetDatabase(), keys, [.. values]))!;
         if ((string)result[0]! == RecordScripts.Appended && options.Publish is not null)
@@ -183,7 +216,7 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
     public async Task<AppendStatus> TryHoldAsync(string challengeId, RecordHead? head, string eventId, string heldEvent)
     {
         var result = (RedisResult[])(await RecordScripts.Hold.RunAsync(redis.GetDatabase(),
-            [HeadKey(challengeId), SourceKey(eventId), HeldKey(challengeId)], [head?.ToString() ?? "", eventId, heldEvent]))!;
+            [HeadKey(challengeId), SourcesKey(challengeId), HeldKey(challengeId)], [head?.ToString() ?? "", eventId, heldEvent]))!;
         return ((string)result[0]!) switch
         {
             RecordScripts.Held => AppendStatus.Appended,
@@ -200,8 +233,8 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
         string requestKey, string fingerprint, EventEnvelope envelope)
     {
         var result = (RedisResult[])(await RecordScripts.SaveDraft.RunAsync(redis.GetDatabase(),
-            [SourceKey(requestKey), DraftsKey(challengeId), outbox.StreamKey],
-            [$"{draftId}|{fingerprint}", draftId, draft.ToByteArray(), envelope.ToCloudEventJson()]))!;
+            [SourcesKey(challengeId), DraftsKey(challengeId), outbox.StreamKeyOf(challengeId)],
+            [requestKey, $"{draftId}|{fingerprint}", draftId, draft.ToByteArray(), envelope.ToCloudEventJson(), RetentionMilliseconds]))!;
         if ((string)result[0]! == RecordScripts.Appended)
         {
             outbox.NotifyWritten();
@@ -218,18 +251,27 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
         return value.IsNull ? null : RecordEntry.Parser.ParseFrom((byte[])value!);
     }
 
-    /// <summary>What a recorded source (event or request) made, or null when it is not recorded.</summary>
-    public async Task<AppendResult?> FindSourceAsync(string sourceKey)
+    /// <summary>What a recorded source (event or request) of the dispute made, or null when it is not remembered.</summary>
+    public async Task<AppendResult?> FindSourceAsync(string challengeId, string sourceKey)
     {
-        var value = await redis.GetDatabase().StringGetAsync(SourceKey(sourceKey));
+        var value = await redis.GetDatabase().HashGetAsync(SourcesKey(challengeId), sourceKey);
         return value.IsNull ? null : Existing(value.ToString());
     }
 
-    /// <summary>What the record knows of each challenge raised in [start, end), read in one pipeline.</summary>
+    /// <summary>
+    /// What the record knows of each challenge raised in [start, end), in raise order: every
+    /// partition's index read in one pipeline, then the states in another.
+    /// </summary>
     public async Task<IReadOnlyList<DisputeRecord>> RaisedBetweenAsync(DateTimeOffset start, DateTimeOffset end)
     {
         var db = redis.GetDatabase();
-        var ids = await db.SortedSetRangeByScoreAsync(ReportIndexKey, start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), Exclude.Stop);
+        var indexBatch = db.CreateBatch();
+        var ranges = RedisPartitions.All.Select(p => indexBatch.SortedSetRangeByScoreWithScoresAsync(ReportIndexIn(p),
+            start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), Exclude.Stop)).ToArray();
+        indexBatch.Execute();
+        var ids = (await Task.WhenAll(ranges)).SelectMany(r => r)
+            .OrderBy(e => e.Score).ThenBy(e => e.Element.ToString(), StringComparer.Ordinal)
+            .Select(e => e.Element).ToArray();
         var batch = db.CreateBatch();
         var reads = ids.Select(id => batch.HashGetAllAsync(StateKey(id.ToString()))).ToArray();
         batch.Execute();
@@ -283,6 +325,8 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
         var list = (await entries).Select(v => RecordEntry.Parser.ParseFrom((byte[])v!)).ToArray();
         return (list, RecordHead.Parse(await head), RecordCheckpoint.Parse(await checkpoint), await opened);
     }
+
+    private long RetentionMilliseconds => (long)_options.SourceRetention.TotalMilliseconds;
 
     public static Task BackOffAsync(int attempt) =>
         // Another append won the race; back off a little, at random, so the writers spread out.

@@ -2,14 +2,15 @@ using Disputes.Records.Domain;
 using Disputes.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Disputes.EventBus.Redis;
 using StackExchange.Redis;
 
 namespace Disputes.Records.Storage;
 
-/// <summary>Legal holds (<c>records:hold:{challenge}</c>) and the purge of expired narrative.</summary>
+/// <summary>Legal holds (<c>records:{p07}:hold:{challenge}</c>) and the purge of expired narrative.</summary>
 public sealed class RetentionStore(IConnectionMultiplexer redis)
 {
-    private static RedisKey HoldKey(string challengeId) => $"{RecordStore.Prefix}hold:{challengeId}";
+    private static RedisKey HoldKey(string challengeId) => RecordStore.DisputeKey("hold", challengeId);
 
     public Task SetHoldAsync(string challengeId, LegalHold hold) => hold.Hold
         ? redis.GetDatabase().StringSetAsync(HoldKey(challengeId), hold.ToByteArray())
@@ -21,17 +22,20 @@ public sealed class RetentionStore(IConnectionMultiplexer redis)
         return value.IsNull ? null : LegalHold.Parser.ParseFrom((byte[])value!);
     }
 
-    /// <summary>Every challenge id the record knows, in raise order, a page at a time.</summary>
+    /// <summary>Every challenge id the record knows, partition by partition, each in raise order, a page at a time.</summary>
     public async IAsyncEnumerable<string> ChallengeIdsAsync()
     {
         const int page = 1_000;
-        for (long start = 0; ; start += page)
+        foreach (var partition in RedisPartitions.All)
         {
-            var ids = await redis.GetDatabase().SortedSetRangeByRankAsync(RecordStore.ReportIndexKey, start, start + page - 1);
-            foreach (var id in ids)
-                yield return id.ToString();
-            if (ids.Length < page)
-                yield break;
+            for (long start = 0; ; start += page)
+            {
+                var ids = await redis.GetDatabase().SortedSetRangeByRankAsync(RecordStore.ReportIndexIn(partition), start, start + page - 1);
+                foreach (var id in ids)
+                    yield return id.ToString();
+                if (ids.Length < page)
+                    break;
+            }
         }
     }
 
