@@ -29,6 +29,9 @@ public static class LoadCommand
         var drainTimeout = Duration("--drain-timeout", "How long to wait for the load's backlog to reach the records service before sampling.",
             TimeSpan.FromSeconds(60), TimeSpan.Zero, TimeSpan.FromMinutes(10));
         var maxCalls = new Option<long>("--max-calls") { Description = "Hard cap on load calls, whatever the duration.", DefaultValueFactory = _ => 2_000_000 };
+        var busDrain = Duration("--bus-drain", "After the load, wait up to this long for every outbox and consumer group (XINFO GROUPS lag and pending) to reach zero, and print the drain time; 0s skips it.",
+            TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        var redis = Support.SupportCommandOptions.Redis();
         var rate = new Option<double>("--rate") { Description = "Open loop: raises per second at a fixed arrival rate, each timed from its intended start; raise->record time of every raise from its record entry. 0: closed loop at --concurrency.", DefaultValueFactory = _ => 0 };
 
         Range(concurrency, 1, 1024);
@@ -40,7 +43,7 @@ public static class LoadCommand
         var command = new Command("load", "Drive RaiseChallenge load at the suite and measure latency, throughput and raise-to-record time.")
         {
             target, recordsTarget, concurrency, duration.Option, warmup.Option, keyFile, samples, callers, pollInterval.Option,
-            drainTimeout.Option, maxCalls, rate,
+            drainTimeout.Option, maxCalls, rate, busDrain.Option, redis,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,6 +63,8 @@ public static class LoadCommand
                 parse.GetValue(callers), parse.GetValue(samples), pollInterval.ValueIn(parse), drainTimeout.ValueIn(parse), parse.GetValue(maxCalls))
             {
                 Rate = parse.GetValue(rate),
+                BusDrainTimeout = busDrain.ValueIn(parse),
+                Redis = parse.GetValue(redis)!,
             };
             var auth = new AuthOptions { SigningKey = (await File.ReadAllTextAsync(key.FullName, cancellationToken)).Trim() };
             return await RunAsync(settings, auth, Console.Out, cancellationToken);
@@ -81,6 +86,8 @@ public static class LoadCommand
         var traffic = await new RaiseTraffic(challenges, pool, settings.CallTimeout)
             .RunAsync(settings.Concurrency, settings.Warmup, settings.Duration, settings.MaxCalls, cancellationToken);
         LoadReport.Traffic(output, settings, traffic);
+        if (!await BusDrainedAsync(settings, output, cancellationToken))
+            return 1;
         if (settings.RecordsSamples == 0 || cancellationToken.IsCancellationRequested)
             return traffic.Latencies.Count > 0 ? 0 : 1;
 
@@ -101,6 +108,8 @@ public static class LoadCommand
         var traffic = await new OpenLoopTraffic(challenges, pool, settings.CallTimeout)
             .RunAsync(settings.Rate, settings.Warmup, settings.Duration, settings.MaxCalls, cancellationToken);
         LoadReport.OpenLoop(output, settings, traffic);
+        if (!await BusDrainedAsync(settings, output, cancellationToken))
+            return 1;
         if (settings.RecordsSamples == 0 || traffic.Raised.Count == 0 || cancellationToken.IsCancellationRequested)
             return traffic.Latencies.Count > 0 ? 0 : 1;
         output.WriteLine($"records: raise -> record entry at {settings.RecordsTarget}, from each entry's record time");
@@ -108,6 +117,29 @@ public static class LoadCommand
         LoadReport.RecordTimes(output, traffic, lag);
         return lag.Lags.Count > 0 && lag.Missing == 0 ? 0 : 1;
     }
+
+    /// <summary>
+    /// With --bus-drain: right after the load (before any records are read, which would load the
+    /// suite again), polls the bus until it is drained or the wait ends. False when it did not drain.
+    /// </summary>
+    private static async Task<bool> BusDrainedAsync(LoadSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (settings.BusDrainTimeout <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            return true;
+        // The clock starts when the load has ended; connecting and finding the outboxes count in the drain time.
+        var started = TimeProvider.System.GetTimestamp();
+        using var redis = await Support.RedisConnections.OpenAsync(settings.Redis, Console.Error);
+        if (redis is null)
+            return false;
+        var reader = await BusLagReader.OpenAsync(redis);
+        var setup = TimeProvider.System.GetElapsedTime(started);
+        var drain = await BusDrain.WaitAsync(reader.ReadAsync, settings.BusDrainTimeout - setup, BusDrainPollInterval, TimeProvider.System, cancellationToken);
+        LoadReport.BusDrain(output, drain, setup);
+        return drain.Drained;
+    }
+
+    /// <summary>How often the bus is read while it drains: the drain time is late by at most this.</summary>
+    public static readonly TimeSpan BusDrainPollInterval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>One HTTP/2 (h2c) channel shared by every worker; more connections only if streams run out.</summary>
     private static GrpcChannel OpenChannel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions

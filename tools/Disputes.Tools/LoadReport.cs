@@ -60,6 +60,21 @@ public static class LoadReport
             output.WriteLine($"  read errors  {result.PollErrors}");
     }
 
+    public static void BusDrain(TextWriter output, BusDrainResult drain, TimeSpan setup)
+    {
+        var last = drain.Last;
+        output.WriteLine(Invariant($"bus: {last.Groups.Count} consumer groups over {last.Groups.Select(g => g.Topic).Distinct().Count()} topics, {last.Outboxes.Count} outboxes, read every {LoadCommand.BusDrainPollInterval.TotalMilliseconds:0} ms"));
+        var total = setup + drain.Elapsed;
+        if (drain.Drained)
+            output.WriteLine(Invariant($"  drained      {total.TotalSeconds:0.000} s after the load ended (every lag and pending 0, every outbox empty; {drain.Readings} readings, first after {setup.TotalMilliseconds:0} ms)"));
+        else
+            output.WriteLine(Invariant($"  NOT drained  after {total.TotalSeconds:0.000} s ({drain.Readings} readings){(drain.Failure is null ? "" : "; " + drain.Failure)}; still waiting:"));
+        foreach (var outbox in last.Outboxes.Where(o => o.Length > 0))
+            output.WriteLine(Invariant($"    outbox {outbox.Stream}: {outbox.Length}"));
+        foreach (var group in last.Groups.Where(g => !g.CaughtUp))
+            output.WriteLine(Invariant($"    {group.Topic} / {group.Group}: lag {group.Lag}, pending {group.Pending}"));
+    }
+
     private static string Format(LatencySummary s) => s.Count == 0
         ? "no samples"
         : Invariant($"p50 {s.P50:0.00}  p90 {s.P90:0.00}  p99 {s.P99:0.00}  max {s.Max:0.00}");
