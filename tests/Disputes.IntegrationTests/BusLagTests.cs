@@ -44,6 +44,8 @@ public sealed class BusLagTests(RedisServerFixture redis) : IAsyncLifetime
         var result = await BusDrain.WaitAsync(reader.ReadAsync, TimeSpan.Zero, TimeSpan.FromMilliseconds(10), new FakeTimeProvider(), CancellationToken.None);
         Assert.Equal((false, 1, null), (result.Drained, result.Readings, result.Failure));
         Assert.Equal(["escalation", "records"], result.Last.Groups.Where(g => !g.CaughtUp).Select(g => g.Group).Order(StringComparer.Ordinal));
+        Assert.Equal(["challenge-raised / escalation", "challenge-raised / records", "outbox challenge:outbox"],
+            result.LastBusy.Keys.Order(StringComparer.Ordinal));
 
         // Everyone catches up: the rest delivered and acknowledged, the outbox relayed (XDEL leaves an empty stream).
         var rest = await Db.StreamReadGroupAsync(Raised, "records", "records-1", ">", 10);
@@ -58,6 +60,7 @@ public sealed class BusLagTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(1, drained.Readings);
         Assert.All(drained.Last.Groups, g => Assert.True(g.CaughtUp, $"{g.Topic} / {g.Group}"));
         Assert.Equal([new OutboxBacklog("challenge:outbox", 0)], drained.Last.Outboxes);
+        Assert.Empty(drained.LastBusy);
     }
 
     [Fact]

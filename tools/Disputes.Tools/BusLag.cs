@@ -31,7 +31,7 @@ public sealed class BusLagReader
 
     private readonly IConnectionMultiplexer _redis;
     private readonly IReadOnlyList<string> _topics;
-    private readonly IReadOnlyList<string> _outboxes;
+    private IReadOnlyList<string> _outboxes;
 
     private BusLagReader(IConnectionMultiplexer redis, IReadOnlyList<string> topics, IReadOnlyList<string> outboxes) =>
         (_redis, _topics, _outboxes) = (redis, topics, outboxes);
@@ -39,12 +39,19 @@ public sealed class BusLagReader
     /// <summary>A reader of the suite's topics (from events.proto) and the outboxes Redis holds now.</summary>
     public static async Task<BusLagReader> OpenAsync(IConnectionMultiplexer redis)
     {
-        // Large SCAN pages: after a load Redis holds hundreds of thousands of keys, and this runs inside the drain time.
-        var outboxes = (await OutboxStreams.FindAsync(redis, pageSize: 10_000))
+        var reader = new BusLagReader(redis, BusTopics.All.Select(t => t.Topic).ToArray(), []);
+        await reader.FindOutboxesAsync();
+        return reader;
+    }
+
+    public int Outboxes => _outboxes.Count;
+
+    /// <summary>Looks for the outboxes again: one a service made since the reader was opened is read from now on.</summary>
+    public async Task FindOutboxesAsync() =>
+        // Large SCAN pages: after a load Redis holds hundreds of thousands of keys.
+        _outboxes = (await OutboxStreams.FindAsync(_redis, pageSize: 10_000))
             .Where(stream => !stream.EndsWith(BusTopics.OutboxDeadLetterSuffix, StringComparison.Ordinal))
             .ToArray();
-        return new BusLagReader(redis, BusTopics.All.Select(t => t.Topic).ToArray(), outboxes);
-    }
 
     public async Task<BusLagReading> ReadAsync()
     {
@@ -81,7 +88,11 @@ public sealed class BusLagReader
 }
 
 /// <summary>How the pipeline drained after a load: how long until nothing was left, or what was left when the wait ended.</summary>
-public sealed record BusDrainResult(bool Drained, TimeSpan Elapsed, int Readings, BusLagReading Last, string? Failure);
+public sealed record BusDrainResult(bool Drained, TimeSpan Elapsed, int Readings, BusLagReading Last, string? Failure)
+{
+    /// <summary>Per outbox and consumer group ("topic / group"), when a reading last saw it with work left: what held the drain up.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> LastBusy { get; init; } = new Dictionary<string, TimeSpan>();
+}
 
 /// <summary>
 /// Polls <see cref="BusLagReader"/> until the pipeline is drained or the wait ends. The drain time is
@@ -89,12 +100,14 @@ public sealed record BusDrainResult(bool Drained, TimeSpan Elapsed, int Readings
 /// </summary>
 public static class BusDrain
 {
+    /// <param name="started">Where the times count from (a <see cref="TimeProvider.GetTimestamp"/>); by default, now.</param>
     public static async Task<BusDrainResult> WaitAsync(Func<Task<BusLagReading>> read, TimeSpan limit, TimeSpan pollInterval,
-        TimeProvider time, CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken, long? started = null)
     {
-        var started = time.GetTimestamp();
+        var from = started ?? time.GetTimestamp();
         var readings = 0;
         BusLagReading last = new([], []);
+        var lastBusy = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         while (true)
         {
             try
@@ -104,18 +117,22 @@ public static class BusDrain
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                return new BusDrainResult(false, time.GetElapsedTime(started), readings, last, $"reading the bus failed: {ex.Message}");
+                return new BusDrainResult(false, time.GetElapsedTime(from), readings, last, $"reading the bus failed: {ex.Message}") { LastBusy = lastBusy };
             }
-            var elapsed = time.GetElapsedTime(started);
+            var elapsed = time.GetElapsedTime(from);
+            foreach (var outbox in last.Outboxes.Where(o => o.Length > 0))
+                lastBusy[$"outbox {outbox.Stream}"] = elapsed;
+            foreach (var group in last.Groups.Where(g => !g.CaughtUp))
+                lastBusy[$"{group.Topic} / {group.Group}"] = elapsed;
             if (last.Drained || elapsed >= limit || cancellationToken.IsCancellationRequested)
-                return new BusDrainResult(last.Drained, elapsed, readings, last, null);
+                return new BusDrainResult(last.Drained, elapsed, readings, last, null) { LastBusy = lastBusy };
             try
             {
                 await Task.Delay(pollInterval, time, cancellationToken);
             }
             catch (OperationCanceledException)
             {
-                return new BusDrainResult(false, time.GetElapsedTime(started), readings, last, "cancelled");
+                return new BusDrainResult(false, time.GetElapsedTime(from), readings, last, "cancelled") { LastBusy = lastBusy };
             }
         }
     }
