@@ -21,8 +21,8 @@ public sealed record BusLagReading(IReadOnlyList<GroupLag> Groups, IReadOnlyList
 
 /// <summary>
 /// Reads what the pipeline still has to do, cheaply enough to poll: XINFO GROUPS of every topic and
-/// XLEN of every outbox, all sent at once (one round trip's wait). The outboxes are found once, with
-/// SCAN, when the reader is made: after a load they all exist.
+/// XLEN of every outbox, all sent at once (one round trip's wait). The outboxes are found with SCAN
+/// when the reader is made (before a load, so the search is not part of the drain) and again on request.
 /// </summary>
 public sealed class BusLagReader
 {
