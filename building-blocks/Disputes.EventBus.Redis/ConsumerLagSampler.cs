@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,11 +27,13 @@ public sealed partial class ConsumerLagSampler(
     {
         if (subscriptions.All.Count == 0)
             return;
+        using var gauges = new BusGaugeListeners();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await SampleAsync();
+                if (gauges.Observed)
+                    await SampleAsync();
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -115,6 +119,42 @@ public sealed partial class ConsumerLagSampler(
             return TimeSpan.Zero;
         var age = now - DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
         return age > TimeSpan.Zero ? age : TimeSpan.Zero;
+    }
+
+    /// <summary>
+    /// Whether anything listens to the bus's gauges: an OpenTelemetry metrics reader, or a tool such
+    /// as dotnet-counters attached for a while. Watches the instruments without enabling them itself.
+    /// </summary>
+    public sealed class BusGaugeListeners : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly List<Instrument> _gauges = [];
+
+        public BusGaugeListeners()
+        {
+            _listener.InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == EventBusMetrics.MeterName && instrument.IsObservable)
+                {
+                    lock (_gauges)
+                        _gauges.Add(instrument);
+                }
+            };
+            // The gauges are made when EventBusMetrics is first used; make them now, so they are watched from the start.
+            RuntimeHelpers.RunClassConstructor(typeof(EventBusMetrics).TypeHandle);
+            _listener.Start();
+        }
+
+        public bool Observed
+        {
+            get
+            {
+                lock (_gauges)
+                    return _gauges.Any(gauge => gauge.Enabled);
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     [LoggerMessage(LogLevel.Warning, "Sampling the consumer lag failed; trying again next round")]

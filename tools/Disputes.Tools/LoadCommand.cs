@@ -29,6 +29,9 @@ public static class LoadCommand
         var drainTimeout = Duration("--drain-timeout", "How long to wait for the load's backlog to reach the records service before sampling.",
             TimeSpan.FromSeconds(60), TimeSpan.Zero, TimeSpan.FromMinutes(10));
         var maxCalls = new Option<long>("--max-calls") { Description = "Hard cap on load calls, whatever the duration.", DefaultValueFactory = _ => 2_000_000 };
+        var busDrain = Duration("--bus-drain", "After the load, wait up to this long for every outbox and consumer group (XINFO GROUPS lag and pending) to reach zero, and print the drain time; 0s skips it.",
+            TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        var redis = Support.SupportCommandOptions.Redis();
         var rate = new Option<double>("--rate") { Description = "Open loop: raises per second at a fixed arrival rate, each timed from its intended start; raise->record time of every raise from its record entry. 0: closed loop at --concurrency.", DefaultValueFactory = _ => 0 };
 
         Range(concurrency, 1, 1024);
@@ -40,7 +43,7 @@ public static class LoadCommand
         var command = new Command("load", "Drive RaiseChallenge load at the suite and measure latency, throughput and raise-to-record time.")
         {
             target, recordsTarget, concurrency, duration.Option, warmup.Option, keyFile, samples, callers, pollInterval.Option,
-            drainTimeout.Option, maxCalls, rate,
+            drainTimeout.Option, maxCalls, rate, busDrain.Option, redis,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,6 +63,8 @@ public static class LoadCommand
                 parse.GetValue(callers), parse.GetValue(samples), pollInterval.ValueIn(parse), drainTimeout.ValueIn(parse), parse.GetValue(maxCalls))
             {
                 Rate = parse.GetValue(rate),
+                BusDrainTimeout = busDrain.ValueIn(parse),
+                Redis = parse.GetValue(redis)!,
             };
             var auth = new AuthOptions { SigningKey = (await File.ReadAllTextAsync(key.FullName, cancellationToken)).Trim() };
             return await RunAsync(settings, auth, Console.Out, cancellationToken);
@@ -75,12 +80,19 @@ public static class LoadCommand
         using var recordsChannel = settings.RecordsTarget == settings.Target ? null : OpenChannel(settings.RecordsTarget);
         var challenges = new ChallengeService.ChallengeServiceClient(channel);
         var records = new RecordsService.RecordsServiceClient(recordsChannel ?? channel);
+        // Connected before the load, so the drain time after it is not a connection's set-up.
+        using var redis = settings.BusDrainTimeout > TimeSpan.Zero ? await Support.RedisConnections.OpenAsync(settings.Redis, Console.Error) : null;
+        if (settings.BusDrainTimeout > TimeSpan.Zero && redis is null)
+            return 1;
+        var bus = redis is null ? null : await BusLagReader.OpenAsync(redis);
         if (settings.Rate > 0)
-            return await RunOpenLoopAsync(settings, pool, challenges, records, output, cancellationToken);
+            return await RunOpenLoopAsync(settings, pool, challenges, records, bus, output, cancellationToken);
 
         var traffic = await new RaiseTraffic(challenges, pool, settings.CallTimeout)
             .RunAsync(settings.Concurrency, settings.Warmup, settings.Duration, settings.MaxCalls, cancellationToken);
         LoadReport.Traffic(output, settings, traffic);
+        if (!await BusDrainedAsync(bus, settings, output, cancellationToken))
+            return 1;
         if (settings.RecordsSamples == 0 || cancellationToken.IsCancellationRequested)
             return traffic.Latencies.Count > 0 ? 0 : 1;
 
@@ -96,11 +108,13 @@ public static class LoadCommand
     }
 
     private static async Task<int> RunOpenLoopAsync(LoadSettings settings, CallerPool pool, ChallengeService.ChallengeServiceClient challenges,
-        RecordsService.RecordsServiceClient records, TextWriter output, CancellationToken cancellationToken)
+        RecordsService.RecordsServiceClient records, BusLagReader? bus, TextWriter output, CancellationToken cancellationToken)
     {
         var traffic = await new OpenLoopTraffic(challenges, pool, settings.CallTimeout)
             .RunAsync(settings.Rate, settings.Warmup, settings.Duration, settings.MaxCalls, cancellationToken);
         LoadReport.OpenLoop(output, settings, traffic);
+        if (!await BusDrainedAsync(bus, settings, output, cancellationToken))
+            return 1;
         if (settings.RecordsSamples == 0 || traffic.Raised.Count == 0 || cancellationToken.IsCancellationRequested)
             return traffic.Latencies.Count > 0 ? 0 : 1;
         output.WriteLine($"records: raise -> record entry at {settings.RecordsTarget}, from each entry's record time");
@@ -108,6 +122,42 @@ public static class LoadCommand
         LoadReport.RecordTimes(output, traffic, lag);
         return lag.Lags.Count > 0 && lag.Missing == 0 ? 0 : 1;
     }
+
+    /// <summary>
+    /// With --bus-drain: right after the load (before any records are read, which would load the
+    /// suite again), polls the bus until it is drained or the wait ends. An outbox a service made
+    /// during the load is looked for once the rest is drained, and waited for too. False when the
+    /// bus did not drain.
+    /// </summary>
+    private static async Task<bool> BusDrainedAsync(BusLagReader? bus, LoadSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (bus is null || cancellationToken.IsCancellationRequested)
+            return true;
+        var time = TimeProvider.System;
+        var started = time.GetTimestamp();
+        var readings = 0;
+        var lastBusy = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        BusDrainResult drain;
+        while (true)
+        {
+            drain = await BusDrain.WaitAsync(bus.ReadAsync, settings.BusDrainTimeout, BusDrainPollInterval, time, cancellationToken, started);
+            readings += drain.Readings;
+            foreach (var (what, at) in drain.LastBusy)
+                lastBusy[what] = at;
+            if (!drain.Drained)
+                break;
+            // Not part of the drain time: the look for an outbox a service made during the load.
+            var known = bus.Outboxes;
+            await bus.FindOutboxesAsync();
+            if (bus.Outboxes == known || (await bus.ReadAsync()).Drained)
+                break;
+        }
+        LoadReport.BusDrain(output, drain with { Readings = readings, LastBusy = lastBusy });
+        return drain.Drained;
+    }
+
+    /// <summary>How often the bus is read while it drains: the drain time is late by at most this.</summary>
+    public static readonly TimeSpan BusDrainPollInterval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>One HTTP/2 (h2c) channel shared by every worker; more connections only if streams run out.</summary>
     private static GrpcChannel OpenChannel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions

@@ -60,6 +60,23 @@ public static class LoadReport
             output.WriteLine($"  read errors  {result.PollErrors}");
     }
 
+    public static void BusDrain(TextWriter output, BusDrainResult drain)
+    {
+        var last = drain.Last;
+        output.WriteLine(Invariant($"bus: {last.Groups.Count} consumer groups over {last.Groups.Select(g => g.Topic).Distinct().Count()} topics, {last.Outboxes.Count} outboxes, read every {LoadCommand.BusDrainPollInterval.TotalMilliseconds:0} ms"));
+        if (drain.Drained)
+            output.WriteLine(Invariant($"  drained      {drain.Elapsed.TotalSeconds:0.000} s after the load ended (every lag and pending 0, every outbox empty; {drain.Readings} readings)"));
+        else
+            output.WriteLine(Invariant($"  NOT drained  after {drain.Elapsed.TotalSeconds:0.000} s ({drain.Readings} readings){(drain.Failure is null ? "" : "; " + drain.Failure)}; still waiting:"));
+        if (drain.LastBusy.Count > 0)
+            output.WriteLine("  last busy    " + string.Join(", ", drain.LastBusy.OrderByDescending(b => b.Value).Take(6)
+                .Select(b => Invariant($"{b.Key} {b.Value.TotalSeconds:0.00} s"))));
+        foreach (var outbox in last.Outboxes.Where(o => o.Length > 0))
+            output.WriteLine(Invariant($"    outbox {outbox.Stream}: {outbox.Length}"));
+        foreach (var group in last.Groups.Where(g => !g.CaughtUp))
+            output.WriteLine(Invariant($"    {group.Topic} / {group.Group}: lag {group.Lag}, pending {group.Pending}"));
+    }
+
     private static string Format(LatencySummary s) => s.Count == 0
         ? "no samples"
         : Invariant($"p50 {s.P50:0.00}  p90 {s.P90:0.00}  p99 {s.P99:0.00}  max {s.Max:0.00}");

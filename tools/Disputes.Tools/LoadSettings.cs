@@ -19,6 +19,12 @@ public sealed record LoadSettings(
     /// <summary>Raises per second in open-loop mode; 0 runs the closed loop at <see cref="Concurrency"/>.</summary>
     public double Rate { get; init; }
 
+    /// <summary>After the load, how long to wait for every outbox and consumer group to drain; zero skips the wait.</summary>
+    public TimeSpan BusDrainTimeout { get; init; }
+
+    /// <summary>The suite's Redis (a StackExchange.Redis configuration string), read for the bus drain.</summary>
+    public string Redis { get; init; } = Support.SupportCommandOptions.DefaultRedis;
+
     /// <summary>A deadline on every call, so a stuck server cannot hold the run open.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
