@@ -259,7 +259,9 @@ public sealed partial class RedisStreamSubscriber(
 
     /// <summary>
     /// Moves the entry to the dead-letter stream with every field it has (whatever it lacks) and the
-    /// reason, and acknowledges it, in one transaction.
+    /// reason, then acknowledges it. Two steps, not one transaction: the topic and its dead-letter topic
+    /// are Dapr's stream names, in two hash slots on a Redis Cluster. The add comes first, so a crash in
+    /// between leaves the entry pending, to be dead-lettered again (a duplicate dead letter, never a lost one).
     /// </summary>
     private async Task DeadLetterAsync(EventSubscription subscription, StreamEntry entry, string reason)
     {
@@ -269,10 +271,9 @@ public sealed partial class RedisStreamSubscriber(
             .Append(new NameValueEntry(ReasonField, reason))
             .Append(new NameValueEntry(EntryIdField, entry.Id.ToString()))
             .ToArray();
-        var transaction = redis.GetDatabase().CreateTransaction();
-        _ = transaction.StreamAddAsync(subscription.DeadLetterTopic, fields, maxLength: _options.MaxStreamLength, useApproximateMaxLength: true);
-        _ = transaction.StreamAcknowledgeAsync(subscription.Topic, _options.AppId, entry.Id);
-        await transaction.ExecuteAsync();
+        var db = redis.GetDatabase();
+        await db.StreamAddAsync(subscription.DeadLetterTopic, fields, maxLength: _options.MaxStreamLength, useApproximateMaxLength: true);
+        await db.StreamAcknowledgeAsync(subscription.Topic, _options.AppId, entry.Id);
         EventBusMetrics.EventDeadLettered(subscription.Topic, reason);
     }
 

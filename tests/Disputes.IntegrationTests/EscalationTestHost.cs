@@ -24,7 +24,7 @@ namespace Disputes.IntegrationTests;
 /// </summary>
 public sealed class EscalationTestHost : IAsyncDisposable
 {
-    public const string OutboxStream = "escalation:outbox";
+    public const string OutboxApp = "escalation";
 
     private readonly WebApplication _app;
 
@@ -117,9 +117,7 @@ public sealed class EscalationTestHost : IAsyncDisposable
         where TEvent : IMessage<TEvent>, new()
     {
         var descriptor = new TEvent().Descriptor;
-        var entries = await redis.GetDatabase().StreamRangeAsync(OutboxStream);
-        return entries
-            .Select(e => EventEnvelope.TryParse(e[RedisOutbox.EnvelopeField].ToString())!)
+        return (await OutboxReads.EnvelopesAsync(redis.GetDatabase(), OutboxApp))
             .Where(envelope => envelope.Type == descriptor.FullName)
             .Select(envelope => ((TEvent)JsonParser.Default.Parse(envelope.DataJson, descriptor), envelope))
             .ToArray();

@@ -61,9 +61,7 @@ public sealed class RecordWitnessTests(RedisServerFixture redis) : IAsyncLifetim
     /// <summary>The heads records queued in its outbox, in order.</summary>
     private async Task<IReadOnlyList<(RecordHeadAdvanced Head, EventEnvelope Envelope)>> HeadsAsync()
     {
-        var entries = await Db.StreamRangeAsync("records:outbox");
-        return entries
-            .Select(e => EventEnvelope.TryParse(e[RedisOutbox.EnvelopeField].ToString())!)
+        return (await OutboxReads.EnvelopesAsync(Db, "records"))
             .Where(envelope => envelope.Type == RecordHeadAdvanced.Descriptor.FullName)
             .Select(envelope => (RecordHeadAdvanced.Parser.ParseJson(envelope.DataJson), envelope))
             .ToArray();
