@@ -117,11 +117,16 @@ public sealed partial class RedisStreamSubscriber(
 
     private async Task ReadOwnPendingAsync(CancellationToken cancellationToken)
     {
-        var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, StreamPosition.Beginning)).ToArray();
         // Taken before the read: the reclaim clock of these entries starts no earlier than this.
         var readAt = timeProvider.GetUtcNow();
-        var streams = await redis.GetDatabase().StreamReadGroupAsync(positions, _options.AppId, ConsumerName, BatchSize);
-        await DeliverInLanesAsync(Deliveries(streams.Select(s => (s.Key, s.Entries))), readAt, cancellationToken);
+        // One read per topic (each its own slot on a Redis Cluster), sent together.
+        var batch = redis.GetDatabase().CreateBatch();
+        var reads = subscriptions.All.Select(s => s.Topic).Distinct(StringComparer.Ordinal)
+            .Select(topic => (Topic: (RedisKey)topic, Read: batch.StreamReadGroupAsync(topic, _options.AppId, ConsumerName, StreamPosition.Beginning, BatchSize)))
+            .ToArray();
+        batch.Execute();
+        await Task.WhenAll(reads.Select(r => r.Read));
+        await DeliverInLanesAsync(Deliveries(reads.Select(r => (r.Topic, r.Read.Result))), readAt, cancellationToken);
     }
 
     private Delivery[] Deliveries(IEnumerable<(RedisKey Stream, StreamEntry[] Entries)> streams) =>
