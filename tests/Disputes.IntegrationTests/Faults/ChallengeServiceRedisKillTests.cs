@@ -17,6 +17,7 @@ namespace Disputes.IntegrationTests.Faults;
 /// <c>appendfsync always</c>) is killed with SIGKILL and restarted in place: no raise that returned
 /// OK is lost, nor its event; calls during the outage are UNAVAILABLE; the service recovers unaided.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.SingleServerOnly)]
 [Collection(RedisCollection.Name)]
 public sealed class ChallengeServiceRedisKillTests(ITestOutputHelper output)
 {
