@@ -145,7 +145,8 @@ public sealed class DeadLetterDesk(IConnectionMultiplexer redis, TimeProvider ti
     /// <summary>Finishes a replay that claimed the entry and was cut off before the event reached the topic; null when there is none to finish.</summary>
     private async Task<DeadLetterAction?> CompleteInterruptedAsync(string topic, string entryId, string claimed, RedisValue kept, string who, string? why)
     {
-        if (kept.IsNullOrEmpty || !DateTimeOffset.TryParse(claimed.Split(' ')[0], out var claimedAt) || timeProvider.GetUtcNow() - claimedAt < InterruptedAfter)
+        if (kept.IsNullOrEmpty || !DateTimeOffset.TryParse(claimed.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.RoundtripKind, out var claimedAt) || timeProvider.GetUtcNow() - claimedAt < InterruptedAfter)
             return null;
         var replayed = ReplayedKeyOf(StreamOf(topic));
         var deadLetter = DeadLetter.From(topic, new StreamEntry(entryId, [new NameValueEntry(RedisStreamFields.Data, kept)]));
