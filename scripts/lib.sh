@@ -1,13 +1,14 @@
 # Shared by run.sh and test.sh: installs what the suite needs when it is missing.
 
 ensure_redis() {
-  command -v redis-server >/dev/null 2>&1 && return 0
+  # redis-cli (Debian's redis-tools, a dependency of redis-server) creates the test cluster.
+  command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 && return 0
   echo "redis-server is not installed; installing it from Debian's packages..." >&2
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server >/dev/null
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server redis-tools >/dev/null
   # Debian starts a system Redis on 6379 where it can; the suite runs its own, so that one is left alone.
-  command -v redis-server >/dev/null 2>&1 || { echo "could not install redis-server" >&2; return 1; }
+  command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || { echo "could not install redis-server and redis-cli" >&2; return 1; }
 }
 
 # The integration tests send email to a real SMTP server on loopback: Debian's aiosmtpd.

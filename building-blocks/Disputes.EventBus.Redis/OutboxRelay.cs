@@ -7,12 +7,14 @@ namespace Disputes.EventBus.Redis;
 
 /// <summary>
 /// Publishes outbox entries through the configured transport and removes the published ones of a
-/// batch together (one transaction), so one entry that fails never holds back the others. A failed entry is retried
-/// with backoff up to <see cref="EventBusOptions.MaxPublishAttempts"/>, then moved to the outbox's
-/// dead-letter stream. Replicas share the work through a consumer group; entries of a relay that
-/// crashed mid-publish are reclaimed, and consumers de-duplicate the redelivery by CloudEvent id.
-/// It does not poll: an outbox write of this process wakes it (<see cref="RedisOutbox.Written"/>),
-/// and a slow sweep (<see cref="EventBusOptions.OutboxSweepInterval"/>) relays what others left.
+/// batch together (one transaction per partition), so one entry that fails never holds back the others.
+/// A failed entry is retried with backoff up to <see cref="EventBusOptions.MaxPublishAttempts"/>, then
+/// moved to its partition's dead-letter stream. Replicas share the work through a consumer group on each
+/// partition's stream; entries of a relay that crashed mid-publish are reclaimed, and consumers
+/// de-duplicate the redelivery by CloudEvent id.
+/// It does not poll: an outbox write of this process wakes it (<see cref="RedisOutbox.Written"/>) to read
+/// the partitions written, and a slow sweep (<see cref="EventBusOptions.OutboxSweepInterval"/>) reads every
+/// partition for what others left. The reads of several partitions go out together (one batch).
 /// </summary>
 public sealed partial class OutboxRelay(
     IConnectionMultiplexer redis,
@@ -23,9 +25,16 @@ public sealed partial class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 64;
+    private const int AllPartitions = (1 << RedisPartitions.Count) - 1;
     private static readonly TimeSpan AgeMeasureInterval = TimeSpan.FromSeconds(1);
     private readonly EventBusOptions _options = options.Value;
     private readonly string _consumer = $"relay-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^24];
+
+    /// <summary>An outbox entry and the partition whose stream holds it (entry ids are unique per stream only).</summary>
+    private readonly record struct Held(int Partition, StreamEntry Entry)
+    {
+        public string Id => Entry.Id.ToString();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,7 +43,9 @@ public sealed partial class OutboxRelay(
         var retryRounds = 0;
         var nextRetry = DateTimeOffset.MaxValue;
         var nextReclaim = DateTimeOffset.MinValue;
+        var nextSweep = DateTimeOffset.MinValue;
         var nextAgeMeasure = DateTimeOffset.MinValue;
+        var toRead = AllPartitions;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -42,32 +53,34 @@ public sealed partial class OutboxRelay(
                 var db = redis.GetDatabase();
                 if (!groupReady)
                 {
-                    await db.CreateIfMissingAsync(outbox.StreamKey, RedisOutbox.RelayGroup);
+                    await Task.WhenAll(outbox.StreamKeys.Select(stream => db.CreateIfMissingAsync(stream, RedisOutbox.RelayGroup)));
                     groupReady = true;
-                    // Own pending entries may be left from before the error: look at them first.
+                    // Own pending entries may be left from before the error: look at them first, everywhere.
                     nextRetry = DateTimeOffset.MinValue;
+                    toRead = AllPartitions;
                 }
 
                 var now = timeProvider.GetUtcNow();
                 if (now >= nextAgeMeasure)
                 {
-                    EventBusMetrics.OutboxAge(outbox.StreamKey.ToString(), await outbox.OldestEntryAgeAsync(db, now));
+                    EventBusMetrics.OutboxAge(outbox.Name, await outbox.OldestEntryAgeAsync(db, now));
                     nextAgeMeasure = now + AgeMeasureInterval;
                 }
-
-                var entries = new Dictionary<string, StreamEntry>(StringComparer.Ordinal);
-                var retrying = now >= nextRetry;
-                if (retrying)
-                    Collect(entries, await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, "0", BatchSize));
-                if (now >= nextReclaim)
+                if (now >= nextSweep)
                 {
-                    nextReclaim = now + _options.ProcessingTimeout / 2;
-                    var claimed = await db.StreamAutoClaimAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer,
-                        (long)_options.ProcessingTimeout.TotalMilliseconds, "0-0", BatchSize);
-                    Collect(entries, claimed.ClaimedEntries);
+                    toRead = AllPartitions;
+                    nextSweep = now + _options.OutboxSweepInterval;
                 }
-                Collect(entries, await db.StreamReadGroupAsync(outbox.StreamKey, RedisOutbox.RelayGroup, _consumer, StreamPosition.NewMessages, BatchSize));
+                toRead |= outbox.Written.TakeWritten();
+
+                var retrying = now >= nextRetry;
+                var reclaiming = now >= nextReclaim;
+                if (reclaiming)
+                    nextReclaim = now + _options.ProcessingTimeout / 2;
+                var (entries, full) = await ReadAsync(db, toRead, retrying, reclaiming);
                 failures = 0;
+                // A partition that filled its batch may hold more: read it again at once.
+                toRead = full;
 
                 if (entries.Count == 0)
                 {
@@ -75,14 +88,13 @@ public sealed partial class OutboxRelay(
                         nextRetry = DateTimeOffset.MaxValue;
                     // Woken as soon as a write of this process commits; the sweep catches the rest
                     // (another replica's entries, a retry that falls due).
-                    var untilRetry = nextRetry == DateTimeOffset.MaxValue ? _options.OutboxSweepInterval : nextRetry - timeProvider.GetUtcNow();
-                    await outbox.Written.WaitAsync(untilRetry < _options.OutboxSweepInterval ? untilRetry : _options.OutboxSweepInterval,
-                        timeProvider, stoppingToken);
+                    var wakeAt = nextRetry < nextSweep ? nextRetry : nextSweep;
+                    await outbox.Written.WaitAsync(wakeAt - timeProvider.GetUtcNow(), timeProvider, stoppingToken);
                     continue;
                 }
 
-                var results = await Task.WhenAll(entries.Values.Select(entry => RelayAsync(db, entry, stoppingToken)));
-                await RemovePublishedAsync(db, entries.Values.Where((_, i) => results[i] == Relayed.Published).ToArray());
+                var results = await Task.WhenAll(entries.Select(held => RelayAsync(db, held, stoppingToken)));
+                await RemovePublishedAsync(db, entries.Where((_, i) => results[i] == Relayed.Published));
                 if (results.All(relayed => relayed != Relayed.Failed))
                 {
                     if (retrying)
@@ -104,7 +116,7 @@ public sealed partial class OutboxRelay(
             }
             catch (Exception ex)
             {
-                // Redis unreachable or a group removed under us: recreate the group (idempotent), back off, go on.
+                // Redis unreachable or a group removed under us: recreate the groups (idempotent), back off, go on.
                 groupReady = false;
                 failures++;
                 LogRelayFailed(ex, failures);
@@ -120,28 +132,61 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    private static void Collect(Dictionary<string, StreamEntry> entries, StreamEntry[] read)
+    /// <summary>
+    /// One batch of reads: new entries of the partitions in <paramref name="partitions"/>, and, when due,
+    /// this relay's own pending entries (to retry) and others' abandoned ones (to reclaim) in every
+    /// partition. Each command names one stream (one slot); they are sent together.
+    /// </summary>
+    private async Task<(List<Held> Entries, int Full)> ReadAsync(IDatabase db, int partitions, bool retrying, bool reclaiming)
     {
-        foreach (var entry in read)
+        var batch = db.CreateBatch();
+        var reads = new List<(int Partition, bool New, Task<StreamEntry[]> Read)>();
+        foreach (var partition in RedisPartitions.All)
         {
-            if (!entry.IsNull)
-                entries.TryAdd(entry.Id.ToString(), entry);
+            var stream = outbox.StreamKeyIn(partition);
+            if (retrying)
+                reads.Add((partition, false, batch.StreamReadGroupAsync(stream, RedisOutbox.RelayGroup, _consumer, "0", BatchSize)));
+            if (reclaiming)
+                reads.Add((partition, false, ClaimedAsync(batch.StreamAutoClaimAsync(stream, RedisOutbox.RelayGroup, _consumer,
+                    (long)_options.ProcessingTimeout.TotalMilliseconds, "0-0", BatchSize))));
+            if ((partitions & (1 << partition)) != 0)
+                reads.Add((partition, true, batch.StreamReadGroupAsync(stream, RedisOutbox.RelayGroup, _consumer, StreamPosition.NewMessages, BatchSize)));
         }
+        batch.Execute();
+        await Task.WhenAll(reads.Select(r => r.Read));
+
+        var seen = new HashSet<(int, string)>();
+        var entries = new List<Held>();
+        var full = 0;
+        foreach (var (partition, isNew, read) in reads)
+        {
+            var found = read.Result;
+            if (isNew && found.Length >= BatchSize)
+                full |= 1 << partition;
+            foreach (var entry in found)
+            {
+                if (!entry.IsNull && seen.Add((partition, entry.Id.ToString())))
+                    entries.Add(new Held(partition, entry));
+            }
+        }
+        return (entries, full);
     }
+
+    private static async Task<StreamEntry[]> ClaimedAsync(Task<StreamAutoClaimResult> claim) => (await claim).ClaimedEntries;
 
     private enum Relayed { Published, DeadLettered, Failed }
 
     /// <summary>Publishes one entry; <see cref="Relayed.Failed"/> when it stays for another attempt.</summary>
-    private async Task<Relayed> RelayAsync(IDatabase db, StreamEntry entry, CancellationToken cancellationToken)
+    private async Task<Relayed> RelayAsync(IDatabase db, Held held, CancellationToken cancellationToken)
     {
-        var id = entry.Id.ToString();
+        var id = held.Id;
         try
         {
-            var json = entry[RedisOutbox.EnvelopeField];
+            var json = held.Entry[RedisOutbox.EnvelopeField];
             if ((json.IsNull ? null : EventEnvelope.TryParse(json.ToString())) is not { } envelope)
             {
                 // Only this app writes the outbox, so this is a bug: kept for inspection, out of the way.
-                await DeadLetterAsync(db, entry, "not a CloudEvent");
+                await DeadLetterAsync(db, held, "not a CloudEvent");
                 return Relayed.DeadLettered;
             }
 
@@ -151,12 +196,12 @@ public sealed partial class OutboxRelay(
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                EventBusMetrics.PublishFailed(outbox.StreamKey.ToString());
-                var attempts = await db.HashIncrementAsync(outbox.AttemptsKey, id);
+                EventBusMetrics.PublishFailed(outbox.Name);
+                var attempts = await db.HashIncrementAsync(outbox.AttemptsKeyIn(held.Partition), id);
                 LogPublishFailed(ex, id, envelope.Topic, attempts, _options.MaxPublishAttempts);
                 if (attempts >= _options.MaxPublishAttempts)
                 {
-                    await DeadLetterAsync(db, entry, $"publish failed {attempts} times: {ex.GetType().Name}");
+                    await DeadLetterAsync(db, held, $"publish failed {attempts} times: {ex.GetType().Name}");
                     return Relayed.DeadLettered;
                 }
                 return Relayed.Failed;
@@ -176,39 +221,51 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>
-    /// Removes the published entries of a batch in one transaction. Should it fail, they stay pending
-    /// and are published again (consumers de-duplicate by CloudEvent id).
+    /// Removes the published entries of a batch, one transaction per partition (each in its partition's
+    /// slot), sent together. Should one fail, its entries stay pending and are published again
+    /// (consumers de-duplicate by CloudEvent id).
     /// </summary>
-    private async Task RemovePublishedAsync(IDatabase db, StreamEntry[] published)
+    private async Task RemovePublishedAsync(IDatabase db, IEnumerable<Held> published)
     {
-        if (published.Length == 0)
+        var done = new List<Task<bool>>();
+        var count = 0;
+        foreach (var partition in published.GroupBy(held => held.Partition))
+        {
+            var ids = partition.Select(held => held.Entry.Id).ToArray();
+            var stream = outbox.StreamKeyIn(partition.Key);
+            var transaction = db.CreateTransaction();
+            _ = transaction.StreamAcknowledgeAsync(stream, RedisOutbox.RelayGroup, ids);
+            _ = transaction.StreamDeleteAsync(stream, ids);
+            _ = transaction.HashDeleteAsync(outbox.AttemptsKeyIn(partition.Key), ids);
+            done.Add(transaction.ExecuteAsync());
+            count += ids.Length;
+        }
+        if (done.Count == 0)
             return;
-        var ids = published.Select(entry => entry.Id).ToArray();
-        var done = db.CreateTransaction();
-        _ = done.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, ids);
-        _ = done.StreamDeleteAsync(outbox.StreamKey, ids);
-        _ = done.HashDeleteAsync(outbox.AttemptsKey, ids);
-        await done.ExecuteAsync();
-        foreach (var _ in ids)
-            EventBusMetrics.Published(outbox.StreamKey.ToString());
+        await Task.WhenAll(done);
+        for (var i = 0; i < count; i++)
+            EventBusMetrics.Published(outbox.Name);
     }
 
-    /// <summary>Moves the entry, with every field it has and the reason, to the outbox's dead-letter stream, in one transaction.</summary>
-    private async Task DeadLetterAsync(IDatabase db, StreamEntry entry, string reason)
+    /// <summary>Moves the entry, with every field it has and the reason, to its partition's dead-letter stream, in one transaction.</summary>
+    private async Task DeadLetterAsync(IDatabase db, Held held, string reason)
     {
-        LogDeadLettered(entry.Id.ToString(), outbox.DeadLetterStreamKey.ToString(), reason);
+        var (partition, entry) = (held.Partition, held.Entry);
+        var deadLetters = outbox.DeadLetterStreamKeyIn(partition);
+        LogDeadLettered(held.Id, deadLetters.ToString(), reason);
         var fields = entry.Values
             .Where(field => !field.Name.IsNull && !field.Value.IsNull)
             .Append(new NameValueEntry("deadletter-reason", reason))
-            .Append(new NameValueEntry("deadletter-entry-id", entry.Id.ToString()))
+            .Append(new NameValueEntry("deadletter-entry-id", held.Id))
             .ToArray();
+        var stream = outbox.StreamKeyIn(partition);
         var transaction = db.CreateTransaction();
-        _ = transaction.StreamAddAsync(outbox.DeadLetterStreamKey, fields, maxLength: _options.MaxStreamLength, useApproximateMaxLength: true);
-        _ = transaction.StreamAcknowledgeAsync(outbox.StreamKey, RedisOutbox.RelayGroup, entry.Id);
-        _ = transaction.StreamDeleteAsync(outbox.StreamKey, [entry.Id]);
-        _ = transaction.HashDeleteAsync(outbox.AttemptsKey, entry.Id.ToString());
+        _ = transaction.StreamAddAsync(deadLetters, fields, maxLength: _options.MaxStreamLength, useApproximateMaxLength: true);
+        _ = transaction.StreamAcknowledgeAsync(stream, RedisOutbox.RelayGroup, entry.Id);
+        _ = transaction.StreamDeleteAsync(stream, [entry.Id]);
+        _ = transaction.HashDeleteAsync(outbox.AttemptsKeyIn(partition), entry.Id.ToString());
         await transaction.ExecuteAsync();
-        EventBusMetrics.OutboxEntryDeadLettered(outbox.StreamKey.ToString());
+        EventBusMetrics.OutboxEntryDeadLettered(outbox.Name);
     }
 
     private async Task PublishAsync(EventEnvelope envelope, CancellationToken cancellationToken)

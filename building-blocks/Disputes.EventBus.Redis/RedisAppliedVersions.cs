@@ -4,8 +4,8 @@ using StackExchange.Redis;
 namespace Disputes.EventBus.Redis;
 
 /// <summary>
-/// The last applied challenge version per challenge, under the app's own prefix
-/// (<c>{app}:versions:{challenge id}</c>), advanced by an atomic compare-and-set in Redis so two
+/// The last applied challenge version per challenge, under the app's own prefix in the challenge's
+/// slot (<c>{app}:{pNN}:versions:{challenge id}</c>, beside the app's other keys of that dispute), advanced by an atomic compare-and-set in Redis so two
 /// replicas handling events of one challenge never both apply the same or an older version.
 /// </summary>
 public sealed class RedisAppliedVersions(IConnectionMultiplexer redis, IOptions<EventBusOptions> options) : IAppliedVersions
@@ -28,5 +28,5 @@ public sealed class RedisAppliedVersions(IConnectionMultiplexer redis, IOptions<
         return (long)result == 1;
     }
 
-    public RedisKey KeyOf(string challengeId) => $"{options.Value.AppId}:versions:{challengeId}";
+    public RedisKey KeyOf(string challengeId) => RedisPartitions.KeyOf(options.Value.AppId + ":", challengeId, "versions:" + challengeId);
 }

@@ -9,61 +9,117 @@ namespace Disputes.EventBus.Redis;
 /// as the state change that caused them, so neither is ever written without the other.
 /// <see cref="OutboxRelay"/> then publishes them.
 /// </summary>
+/// <remarks>
+/// The outbox is <see cref="RedisPartitions.Count"/> streams, <c>{app}:{pNN}:outbox</c>, one per
+/// partition: a dispute's events go to its partition's stream, in the slot of the dispute's own keys,
+/// so on a Redis Cluster the change and its event still commit in one step. Each partition has its
+/// own attempts hash and dead-letter stream in the same slot, so the relay's transactions stay in one
+/// slot too. Events of one dispute keep their order (one stream); events of different partitions may
+/// be published in any order, as they may already be consumed in any order.
+/// </remarks>
 public sealed class RedisOutbox(IOptions<EventBusOptions> options)
 {
     public const string EnvelopeField = "envelope";
     public const string RelayGroup = "relay";
 
-    public RedisKey StreamKey { get; } = $"{options.Value.AppId}:outbox";
+    private readonly string _prefix = options.Value.AppId + ":";
+
+    /// <summary>The outbox's name in metrics, logs and the support tools: <c>{app}:outbox</c>, all partitions together.</summary>
+    public string Name { get; } = $"{options.Value.AppId}:outbox";
+
+    /// <summary>Every partition's stream, in partition order.</summary>
+    public IReadOnlyList<RedisKey> StreamKeys { get; } = RedisPartitions.All.Select(p => RedisPartitions.KeyIn(options.Value.AppId + ":", p, "outbox")).ToArray();
+
+    /// <summary>
+    /// Partition 0's stream, for writers not yet moved to <see cref="StreamKeyOf"/>: their events are
+    /// still relayed (partition 0 is read like any other), but a script writing a dispute's keys with it
+    /// crosses slots on a Redis Cluster. Use <see cref="StreamKeyOf"/>; this goes once nothing uses it.
+    /// </summary>
+    public RedisKey StreamKey => StreamKeys[0];
 
     /// <summary>
     /// The outbox stream a dispute's events are written to, in the dispute's hash slot, so a script
     /// or transaction that changes the dispute can add its event in the same step.
     /// </summary>
-    public RedisKey StreamKeyOf(string partitionKey)
-    {
-        ArgumentNullException.ThrowIfNull(partitionKey);
-        return StreamKey;
-    }
+    public RedisKey StreamKeyOf(string partitionKey) => StreamKeys[RedisPartitions.Of(partitionKey)];
 
-    /// <summary>Entries whose publish failed more often than <see cref="EventBusOptions.MaxPublishAttempts"/>, kept for inspection.</summary>
-    public RedisKey DeadLetterStreamKey { get; } = $"{options.Value.AppId}:outbox:deadletter";
+    /// <summary>The stream of a partition (<c>{app}:{pNN}:outbox</c>).</summary>
+    public RedisKey StreamKeyIn(int partition) => StreamKeys[partition];
 
-    /// <summary>Failed publish attempts per entry id (a hash), so the cap holds across relays and restarts.</summary>
-    public RedisKey AttemptsKey { get; } = $"{options.Value.AppId}:outbox:attempts";
+    /// <summary>
+    /// The partition an envelope is written to: its dispute's, or, for an event that names no dispute
+    /// (none does today), the partition of its event id.
+    /// </summary>
+    public static int PartitionOf(EventEnvelope envelope) => RedisPartitions.Of(envelope.DisputeId ?? envelope.Id);
+
+    /// <summary>A partition's entries whose publish failed more often than <see cref="EventBusOptions.MaxPublishAttempts"/>, kept for inspection.</summary>
+    public RedisKey DeadLetterStreamKeyIn(int partition) => RedisPartitions.KeyIn(_prefix, partition, "outbox:deadletter");
+
+    /// <summary>A partition's failed publish attempts per entry id (a hash), so the cap holds across relays and restarts.</summary>
+    public RedisKey AttemptsKeyIn(int partition) => RedisPartitions.KeyIn(_prefix, partition, "outbox:attempts");
 
     /// <summary>Raised once an outbox write of this process commits; the relay waits on it instead of polling.</summary>
     public OutboxSignal Written { get; } = new();
 
     /// <summary>
-    /// Queues the event in the transaction; it is written only if the transaction commits, and the
-    /// relay is woken then (the add's task completes only after EXEC succeeds; it is cancelled when
-    /// a condition fails).
+    /// Queues the event in the transaction, in the stream of its dispute's partition; it is written only
+    /// if the transaction commits, and the relay is woken then for that partition (the add's task
+    /// completes only after EXEC succeeds; it is cancelled when a condition fails).
     /// </summary>
-    public void Add(ITransaction transaction, EventEnvelope envelope) =>
-        _ = transaction.StreamAddAsync(StreamKey, EnvelopeField, envelope.ToCloudEventJson())
-            .ContinueWith(static (added, signal) =>
+    public void Add(ITransaction transaction, EventEnvelope envelope)
+    {
+        var partition = PartitionOf(envelope);
+        _ = transaction.StreamAddAsync(StreamKeys[partition], EnvelopeField, envelope.ToCloudEventJson())
+            .ContinueWith(static (added, state) =>
             {
+                var (signal, partition) = ((OutboxSignal, int))state!;
                 if (added.IsCompletedSuccessfully)
-                    ((OutboxSignal)signal!).Notify();
-            }, Written, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    signal.Notify(partition);
+            }, (Written, partition), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
 
     /// <summary>
     /// Wakes the relay after a write that added to the outbox outside <see cref="Add"/> (a server-side
-    /// script). Call it after the write succeeded; a call when nothing was added costs one empty read.
+    /// script). Call it after the write succeeded; a call when nothing was added costs one empty read
+    /// of every partition.
     /// </summary>
     public void NotifyWritten() => Written.Notify();
 
+    /// <summary>As <see cref="NotifyWritten()"/>, when the script wrote to <see cref="StreamKeyOf"/> of this dispute: only its partition is read.</summary>
+    public void NotifyWritten(string partitionKey) => Written.Notify(RedisPartitions.Of(partitionKey));
+
     /// <summary>
-    /// How long the oldest entry still in the outbox has waited (zero when it is empty). Published
-    /// entries are deleted, so the first entry is the oldest one not yet published.
+    /// How long the oldest entry still in the outbox, over every partition, has waited (zero when all
+    /// are empty). Published entries are deleted, so each stream's first entry is its oldest one not
+    /// yet published. One round trip per node: the reads go out together.
     /// </summary>
     public async Task<TimeSpan> OldestEntryAgeAsync(IDatabase db, DateTimeOffset now)
     {
-        var oldest = await db.StreamRangeAsync(StreamKey, "-", "+", count: 1);
-        if (oldest.Length == 0)
-            return TimeSpan.Zero;
-        var id = oldest[0].Id.ToString();
+        var batch = db.CreateBatch();
+        var firsts = StreamKeys.Select(stream => batch.StreamRangeAsync(stream, "-", "+", count: 1)).ToArray();
+        batch.Execute();
+        var oldest = TimeSpan.Zero;
+        foreach (var first in await Task.WhenAll(firsts))
+        {
+            if (first.Length > 0 && AgeOf(first[0].Id, now) is var age && age > oldest)
+                oldest = age;
+        }
+        return oldest;
+    }
+
+    /// <summary>Entries waiting over every partition (published entries are deleted).</summary>
+    public async Task<long> LengthAsync(IDatabase db)
+    {
+        var batch = db.CreateBatch();
+        var lengths = StreamKeys.Select(stream => batch.StreamLengthAsync(stream)).ToArray();
+        batch.Execute();
+        return (await Task.WhenAll(lengths)).Sum();
+    }
+
+    /// <summary>How long ago a stream entry id's time was (its milliseconds part), never negative.</summary>
+    internal static TimeSpan AgeOf(RedisValue entryId, DateTimeOffset now)
+    {
+        var id = entryId.ToString();
         var dash = id.IndexOf('-');
         if (!long.TryParse(dash < 0 ? id : id[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds))
             return TimeSpan.Zero;

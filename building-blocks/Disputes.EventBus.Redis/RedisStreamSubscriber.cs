@@ -117,11 +117,16 @@ public sealed partial class RedisStreamSubscriber(
 
     private async Task ReadOwnPendingAsync(CancellationToken cancellationToken)
     {
-        var positions = subscriptions.All.Select(s => new StreamPosition(s.Topic, StreamPosition.Beginning)).ToArray();
         // Taken before the read: the reclaim clock of these entries starts no earlier than this.
         var readAt = timeProvider.GetUtcNow();
-        var streams = await redis.GetDatabase().StreamReadGroupAsync(positions, _options.AppId, ConsumerName, BatchSize);
-        await DeliverInLanesAsync(Deliveries(streams.Select(s => (s.Key, s.Entries))), readAt, cancellationToken);
+        // One read per topic (each its own slot on a Redis Cluster), sent together.
+        var batch = redis.GetDatabase().CreateBatch();
+        var reads = subscriptions.All.Select(s => s.Topic).Distinct(StringComparer.Ordinal)
+            .Select(topic => (Topic: (RedisKey)topic, Read: batch.StreamReadGroupAsync(topic, _options.AppId, ConsumerName, StreamPosition.Beginning, BatchSize)))
+            .ToArray();
+        batch.Execute();
+        await Task.WhenAll(reads.Select(r => r.Read));
+        await DeliverInLanesAsync(Deliveries(reads.Select(r => (r.Topic, r.Read.Result))), readAt, cancellationToken);
     }
 
     private Delivery[] Deliveries(IEnumerable<(RedisKey Stream, StreamEntry[] Entries)> streams) =>
@@ -259,7 +264,9 @@ public sealed partial class RedisStreamSubscriber(
 
     /// <summary>
     /// Moves the entry to the dead-letter stream with every field it has (whatever it lacks) and the
-    /// reason, and acknowledges it, in one transaction.
+    /// reason, then acknowledges it. Two steps, not one transaction: the topic and its dead-letter topic
+    /// are Dapr's stream names, in two hash slots on a Redis Cluster. The add comes first, so a crash in
+    /// between leaves the entry pending, to be dead-lettered again (a duplicate dead letter, never a lost one).
     /// </summary>
     private async Task DeadLetterAsync(EventSubscription subscription, StreamEntry entry, string reason)
     {
@@ -269,10 +276,9 @@ public sealed partial class RedisStreamSubscriber(
             .Append(new NameValueEntry(ReasonField, reason))
             .Append(new NameValueEntry(EntryIdField, entry.Id.ToString()))
             .ToArray();
-        var transaction = redis.GetDatabase().CreateTransaction();
-        _ = transaction.StreamAddAsync(subscription.DeadLetterTopic, fields, maxLength: _options.MaxStreamLength, useApproximateMaxLength: true);
-        _ = transaction.StreamAcknowledgeAsync(subscription.Topic, _options.AppId, entry.Id);
-        await transaction.ExecuteAsync();
+        var db = redis.GetDatabase();
+        await db.StreamAddAsync(subscription.DeadLetterTopic, fields, maxLength: _options.MaxStreamLength, useApproximateMaxLength: true);
+        await db.StreamAcknowledgeAsync(subscription.Topic, _options.AppId, entry.Id);
         EventBusMetrics.EventDeadLettered(subscription.Topic, reason);
     }
 

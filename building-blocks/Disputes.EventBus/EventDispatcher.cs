@@ -49,7 +49,7 @@ public sealed partial class EventDispatcher(
             return DispatchOutcome.Drop;
         }
 
-        if (await processedEvents.WasProcessedAsync(envelope.Id))
+        if (await processedEvents.WasProcessedAsync(envelope.Id, envelope.DisputeId))
         {
             activity?.SetTag("disputes.duplicate", true);
             LogDuplicate(envelope.Id, envelope.Type);
@@ -63,7 +63,7 @@ public sealed partial class EventDispatcher(
             var context = EventContext.From(envelope);
             await subscription.InvokeAsync(scope.ServiceProvider, message, context, cancellationToken);
             if (!await CommittedAsync(context.ProcessedMarkWrite))
-                await processedEvents.MarkProcessedAsync(envelope.Id);
+                await processedEvents.MarkProcessedAsync(envelope.Id, envelope.DisputeId);
             EventBusMetrics.HandlerDuration(envelope.Topic, options.Value.AppId, Stopwatch.GetElapsedTime(started));
             return DispatchOutcome.Success;
         }

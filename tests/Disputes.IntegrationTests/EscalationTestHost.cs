@@ -24,7 +24,7 @@ namespace Disputes.IntegrationTests;
 /// </summary>
 public sealed class EscalationTestHost : IAsyncDisposable
 {
-    public const string OutboxStream = "escalation:outbox";
+    public const string OutboxApp = "escalation";
 
     private readonly WebApplication _app;
 
@@ -117,22 +117,10 @@ public sealed class EscalationTestHost : IAsyncDisposable
         where TEvent : IMessage<TEvent>, new()
     {
         var descriptor = new TEvent().Descriptor;
-        // The single stream, or the partition streams once the outbox is partitioned ({app}:{pNN}:outbox), each read whole.
-        var entries = new List<StreamEntry>(await redis.GetDatabase().StreamRangeAsync(OutboxStream));
-        foreach (var partition in RedisPartitions.All)
-            entries.AddRange(await redis.GetDatabase().StreamRangeAsync(RedisPartitions.KeyIn("escalation:", partition, "outbox")));
-        return entries
-            .OrderBy(e => StreamIdOrder(e.Id))
-            .Select(e => EventEnvelope.TryParse(e[RedisOutbox.EnvelopeField].ToString())!)
+        return (await OutboxReads.EnvelopesAsync(redis.GetDatabase(), OutboxApp))
             .Where(envelope => envelope.Type == descriptor.FullName)
             .Select(envelope => ((TEvent)JsonParser.Default.Parse(envelope.DataJson, descriptor), envelope))
             .ToArray();
-    }
-
-    private static (long Milliseconds, long Sequence) StreamIdOrder(RedisValue id)
-    {
-        var parts = id.ToString().Split('-');
-        return (long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Events published on a topic (by the relay, with the real clock).</summary>

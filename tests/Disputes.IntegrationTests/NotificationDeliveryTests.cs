@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Disputes.EventBus;
+using Disputes.EventBus.Redis;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Storage;
 using Disputes.ServiceDefaults.Grpc;
@@ -72,9 +73,9 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         var first = await DeliveriesAsync(host, $"challenges/{id}", referrer, 2);
 
         // A crash after the deliveries were written but before the event was marked handled: the bus delivers it again.
-        await Db.KeyDeleteAsync($"notification:processed:{envelope.Id}");
+        await Db.KeyDeleteAsync(RedisProcessedEvents.KeyOf("notification", envelope.Id, envelope.DisputeId));
         await host.PublishAsync(envelope);
-        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync($"notification:processed:{envelope.Id}"), "the redelivery is handled");
+        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync(RedisProcessedEvents.KeyOf("notification", envelope.Id, envelope.DisputeId)), "the redelivery is handled");
 
         var again = await host.Client.ListDeliveriesAsync(new ListDeliveriesRequest { Parent = $"challenges/{id}" }, referrer);
         Assert.Equal(first.Deliveries, again.Deliveries);

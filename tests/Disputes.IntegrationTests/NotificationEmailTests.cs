@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.EventBus.Redis;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Sending;
 using Disputes.Notification.Storage;
@@ -206,9 +207,9 @@ public sealed class NotificationEmailTests(RedisServerFixture redis, SmtpServerF
         var first = await DeliveriesAsync(host, id, ds => ds.Any(d => d.Channel == Channel.Email && d.Status == DeliveryStatus.Delivered), "the email is delivered");
 
         // A crash after the deliveries were written but before the event was marked handled: the bus delivers it again.
-        await Db.KeyDeleteAsync($"notification:processed:{envelope.Id}");
+        await Db.KeyDeleteAsync(RedisProcessedEvents.KeyOf("notification", envelope.Id, envelope.DisputeId));
         await host.PublishAsync(envelope);
-        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync($"notification:processed:{envelope.Id}"), "the redelivery is handled");
+        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync(RedisProcessedEvents.KeyOf("notification", envelope.Id, envelope.DisputeId)), "the redelivery is handled");
         await SendQueueDrainedAsync();
 
         var again = await DeliveriesAsync(host, id, _ => true, "the log is read");

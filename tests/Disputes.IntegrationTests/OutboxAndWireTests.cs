@@ -27,39 +27,59 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
     public async Task A_change_and_its_event_are_written_together_or_not_at_all()
     {
         await using var challenge = await BusHost.StartAsync(redis, "challenge");
-        var outbox = new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "unrelayed" }));
+        var outbox = OutboxReads.Of("unrelayed");
         var envelope = challenge.Events.Create(TestEvents.Raised());
+        // The dispute's own key, in its partition's slot like the outbox stream the event goes to.
+        var state = RedisPartitions.KeyOf("unrelayed:", envelope.DisputeId!, "state");
 
         var failing = Db.CreateTransaction();
-        failing.AddCondition(Condition.KeyExists("a-key-that-does-not-exist"));
-        _ = failing.StringSetAsync("unrelayed:state", "changed");
+        failing.AddCondition(Condition.KeyExists(RedisPartitions.KeyOf("unrelayed:", envelope.DisputeId!, "no-such-key")));
+        _ = failing.StringSetAsync(state, "changed");
         outbox.Add(failing, envelope);
         Assert.False(await failing.ExecuteAsync());
-        Assert.False(await Db.KeyExistsAsync("unrelayed:state"));
-        Assert.False(await Db.KeyExistsAsync(outbox.StreamKey));
+        Assert.False(await Db.KeyExistsAsync(state));
+        Assert.Equal(0, await outbox.LengthAsync(Db));
 
         var succeeding = Db.CreateTransaction();
-        _ = succeeding.StringSetAsync("unrelayed:state", "changed");
+        _ = succeeding.StringSetAsync(state, "changed");
         outbox.Add(succeeding, envelope);
         Assert.True(await succeeding.ExecuteAsync());
-        Assert.True(await Db.KeyExistsAsync("unrelayed:state"));
-        Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKey));
+        Assert.True(await Db.KeyExistsAsync(state));
+        Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKeyOf(envelope.DisputeId!)));
+        Assert.Equal(1, await outbox.LengthAsync(Db));
     }
 
     [Fact]
-    public async Task The_relay_publishes_outbox_entries_and_removes_them()
+    public async Task The_relay_publishes_outbox_entries_of_every_partition_and_removes_them()
     {
         await using var challenge = await BusHost.StartAsync(redis, "challenge", withOutbox: true);
-        var transaction = Db.CreateTransaction();
-        for (var i = 1; i <= 5; i++)
-            challenge.Outbox.Add(transaction, challenge.Events.Create(TestEvents.Raised(i)));
-        await transaction.ExecuteAsync();
+        var envelopes = Enumerable.Range(1, 40).Select(i => challenge.Events.Create(TestEvents.Raised(i))).ToArray();
+        Assert.True(envelopes.Select(RedisOutbox.PartitionOf).Distinct().Count() >= 8, "the disputes spread over many partitions");
+        await OutboxReads.AddEachAsync(Db, challenge.Outbox, envelopes);
 
-        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) == 5, "all five are published");
-        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(challenge.Outbox.StreamKey) == 0, "the outbox is emptied");
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) == 40, "all forty are published");
+        await Eventually.HoldsAsync(async () => await challenge.Outbox.LengthAsync(Db) == 0, "every partition is emptied");
         var published = await Db.StreamRangeAsync(Topic);
-        Assert.Equal(Enumerable.Range(1, 5).Select(i => TestEvents.Raised(i).Challenge),
-            published.Select(e => JsonDocument.Parse(e["data"].ToString()).RootElement.GetProperty("data").GetProperty("challenge").GetString()));
+        Assert.Equal(envelopes.Select(e => e.Id).Order(),
+            published.Select(e => EventEnvelope.TryParse(e["data"].ToString())!.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_disputes_events_are_published_in_the_order_they_were_written()
+    {
+        await using var challenge = await BusHost.StartAsync(redis, "challenge", withOutbox: true);
+        var events = Enumerable.Range(1, 3).SelectMany(n => Enumerable.Range(1, 10).Select(v =>
+        {
+            var raised = TestEvents.Raised(n);
+            raised.Version = v;
+            return challenge.Events.Create(raised);
+        })).ToArray();
+        await OutboxReads.AddEachAsync(Db, challenge.Outbox, events);
+
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) == 30, "all thirty are published");
+        var published = (await Db.StreamRangeAsync(Topic)).Select(e => EventEnvelope.TryParse(e["data"].ToString())!).ToArray();
+        foreach (var dispute in published.GroupBy(e => e.DisputeId))
+            Assert.Equal(Enumerable.Range(1, 10), dispute.Select(e => (int)V1.Events.ChallengeRaised.Parser.ParseJson(e.DataJson).Version));
     }
 
     [Fact]
@@ -69,12 +89,9 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
             configure: services => services.AddSingleton<IEventPublisher>(sp =>
                 new FlakyPublisher(new RedisEventPublisher(sp.GetRequiredService<IConnectionMultiplexer>()), failures: 2)));
         var flaky = (FlakyPublisher)challenge.Publisher;
-        var transaction = Db.CreateTransaction();
-        for (var i = 1; i <= 3; i++)
-            challenge.Outbox.Add(transaction, challenge.Events.Create(TestEvents.Raised(i)));
-        await transaction.ExecuteAsync();
+        await OutboxReads.AddEachAsync(Db, challenge.Outbox, Enumerable.Range(1, 3).Select(i => challenge.Events.Create(TestEvents.Raised(i))));
 
-        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(challenge.Outbox.StreamKey) == 0, "the outbox is emptied");
+        await Eventually.HoldsAsync(async () => await challenge.Outbox.LengthAsync(Db) == 0, "the outbox is emptied");
         Assert.True(flaky.Failed >= 2);
         var published = (await Db.StreamRangeAsync(Topic))
             .Select(e => EventEnvelope.TryParse(e["data"].ToString())!.DisputeId)
@@ -154,7 +171,7 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
     {
         await using var challengeApp = await BusHost.StartAsync(redis, "challenge");
         // No relay: the outbox keeps what the raises wrote.
-        var outbox = new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "challenge" }));
+        var outbox = OutboxReads.Of("challenge");
         var store = new ChallengeStore(redis.Redis, outbox);
         var caller = new Caller("pc-101", "police", new HashSet<string>());
         var request = RequestFingerprint.For(ChallengeCommand.Raise, "", caller, "req-1", new RaiseChallengeRequest());
@@ -173,7 +190,7 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
         var replayed = Assert.IsType<WriteOutcome.AlreadyApplied>(retry);
         Assert.Equal("challenges/01JD0000000000000000000001", replayed.Request.Result.Name);
         Assert.Null(await store.GetAsync("01JD0000000000000000000002"));
-        Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKey));
+        Assert.Equal(1, await outbox.LengthAsync(Db));
     }
 
     private static ActivityListener ListenToEveryActivity(System.Collections.Concurrent.ConcurrentQueue<Activity> stopped)

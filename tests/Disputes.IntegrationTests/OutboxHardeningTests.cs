@@ -26,21 +26,27 @@ public sealed class OutboxHardeningTests(RedisServerFixture redis) : IAsyncLifet
             settings: new Dictionary<string, string?> { ["EventBus:MaxPublishAttempts"] = "4", ["EventBus:RetryBackoff"] = "00:00:00.200" },
             configure: services => services.AddSingleton<IEventPublisher>(sp =>
                 new SelectivePublisher(new RedisEventPublisher(sp.GetRequiredService<IConnectionMultiplexer>()), poison)));
-        var transaction = Db.CreateTransaction();
-        for (var i = 0; i <= 20; i++)
-            challenge.Outbox.Add(transaction, challenge.Events.Create(TestEvents.Raised(i)));
-        await transaction.ExecuteAsync();
+        var envelopes = Enumerable.Range(0, 21).Select(i => challenge.Events.Create(TestEvents.Raised(i))).ToArray();
+        await OutboxReads.AddEachAsync(Db, challenge.Outbox, envelopes);
+        var partition = RedisOutbox.PartitionOf(envelopes[0]);
+        var (stream, deadLetters, attempts) = (challenge.Outbox.StreamKeyIn(partition), challenge.Outbox.DeadLetterStreamKeyIn(partition), challenge.Outbox.AttemptsKeyIn(partition));
 
         await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) == 20, "the twenty others are published");
-        Assert.Equal(1, await Db.StreamLengthAsync(challenge.Outbox.StreamKey)); // the poison entry is still being retried
+        Assert.Equal(1, await challenge.Outbox.LengthAsync(Db)); // the poison entry is still being retried
+        Assert.Equal(1, await Db.StreamLengthAsync(stream));
 
-        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(challenge.Outbox.DeadLetterStreamKey) == 1, "the poison entry is dead-lettered");
-        var deadLetter = Assert.Single(await Db.StreamRangeAsync(challenge.Outbox.DeadLetterStreamKey));
+        // Its attempts, its dead letter: all in its partition's slot, beside the stream.
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(deadLetters) == 1, "the poison entry is dead-lettered");
+        Assert.Equal([HashSlot.Of(stream)], new[] { deadLetters, attempts }.Select(HashSlot.Of).Distinct());
+        var deadLetter = Assert.Single(await Db.StreamRangeAsync(deadLetters));
         Assert.Equal(poison, EventEnvelope.TryParse(deadLetter[RedisOutbox.EnvelopeField].ToString())!.DisputeId);
         Assert.StartsWith("publish failed 4 times", deadLetter["deadletter-reason"].ToString());
-        Assert.Equal(0, await Db.StreamLengthAsync(challenge.Outbox.StreamKey));
-        Assert.Equal(0, (await Db.StreamPendingAsync(challenge.Outbox.StreamKey, RedisOutbox.RelayGroup)).PendingMessageCount);
-        Assert.False(await Db.KeyExistsAsync(challenge.Outbox.AttemptsKey));
+        Assert.Equal(0, await challenge.Outbox.LengthAsync(Db));
+        Assert.Equal(0, (await Db.StreamPendingAsync(stream, RedisOutbox.RelayGroup)).PendingMessageCount);
+        Assert.False(await Db.KeyExistsAsync(attempts));
+        // No other partition dead-lettered anything.
+        foreach (var other in RedisPartitions.All.Where(p => p != partition))
+            Assert.Equal(0, await Db.StreamLengthAsync(challenge.Outbox.DeadLetterStreamKeyIn(other)));
         // Each of the others was published once: nothing was re-published because of its neighbour.
         Assert.Equal(20, await Db.StreamLengthAsync(Topic));
     }

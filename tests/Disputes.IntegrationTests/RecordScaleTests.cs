@@ -62,6 +62,7 @@ public sealed class RecordScaleTests(RedisServerFixture redis, ITestOutputHelper
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServerOnly)]
     public async Task The_escalation_log_over_100000_challenges()
     {
         // The states and index the events write, seeded in bulk: the report reads only these.

@@ -61,10 +61,7 @@ public sealed class RecordWitnessTests(RedisServerFixture redis) : IAsyncLifetim
     /// <summary>The heads records queued in its outbox, in order.</summary>
     private async Task<IReadOnlyList<(RecordHeadAdvanced Head, EventEnvelope Envelope)>> HeadsAsync()
     {
-        // The stream of the dispute's partition (records' outbox as its scripts write it).
-        var entries = await Db.StreamRangeAsync(new RedisOutbox(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "records" })).StreamKeyOf(Id));
-        return entries
-            .Select(e => EventEnvelope.TryParse(e[RedisOutbox.EnvelopeField].ToString())!)
+        return (await OutboxReads.EnvelopesAsync(Db, "records"))
             .Where(envelope => envelope.Type == RecordHeadAdvanced.Descriptor.FullName)
             .Select(envelope => (RecordHeadAdvanced.Parser.ParseJson(envelope.DataJson), envelope))
             .ToArray();

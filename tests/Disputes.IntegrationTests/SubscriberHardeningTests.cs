@@ -200,12 +200,12 @@ public sealed class SubscriberHardeningTests(RedisServerFixture redis) : IAsyncL
     {
         private int _calls;
 
-        public Task<bool> WasProcessedAsync(string eventId) =>
+        public Task<bool> WasProcessedAsync(string eventId, string? disputeId) =>
             Interlocked.Increment(ref _calls) <= failures
                 ? throw new InvalidOperationException("a bug outside the handler")
-                : inner.WasProcessedAsync(eventId);
+                : inner.WasProcessedAsync(eventId, disputeId);
 
-        public Task MarkProcessedAsync(string eventId) => inner.MarkProcessedAsync(eventId);
+        public Task MarkProcessedAsync(string eventId, string? disputeId) => inner.MarkProcessedAsync(eventId, disputeId);
     }
 
     /// <summary>Keeps the parties of each raised challenge, as notification and records do.</summary>

@@ -15,6 +15,7 @@ namespace Disputes.IntegrationTests;
 /// The support commands as the Redis "support" user of the deployment's users.acl: everything they
 /// do (SCAN, XINFO, XPENDING, the replay's WATCH/MULTI/EXEC) is within what that user may do.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.SingleServerOnly)]
 public sealed partial class SupportAclTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"disputes-support-acl-{Guid.NewGuid():N}");

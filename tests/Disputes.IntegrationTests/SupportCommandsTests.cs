@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using Disputes.EventBus;
+using Disputes.EventBus.Redis;
 using Disputes.Tools.Support;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
@@ -49,11 +50,13 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
         var read = await Db.StreamReadGroupAsync(Topic, "records", "records-1", ">", 3);
         await Db.StreamAcknowledgeAsync(Topic, "records", read[0].Id);
         await Db.StreamAddAsync(DeadLetters, "data", CloudEvent("dead", "c2"));
-        await Db.StreamAddAsync("escalation:outbox", "envelope", "{}", IdAt(TimeSpan.FromSeconds(2)));
-        await Db.StreamAddAsync("escalation:outbox", "envelope", "{}", IdAt(TimeSpan.FromSeconds(3)));
-        await Db.StreamAddAsync("escalation:outbox:deadletter", "envelope", "{}");
-        await Db.StreamAddAsync("notification:outbox", "envelope", "{}", IdAt(TimeSpan.Zero));
-        await Db.StreamDeleteAsync("notification:outbox", [IdAt(TimeSpan.Zero)]);
+        // The escalation outbox holds one entry in each of two partitions and a dead letter in a third; notification's is empty.
+        var (escalationOutbox, notificationOutbox) = (OutboxReads.Of("escalation"), OutboxReads.Of("notification"));
+        await Db.StreamAddAsync(escalationOutbox.StreamKeyIn(3), "envelope", "{}", IdAt(TimeSpan.FromSeconds(3)));
+        await Db.StreamAddAsync(escalationOutbox.StreamKeyIn(12), "envelope", "{}", IdAt(TimeSpan.FromSeconds(2)));
+        await Db.StreamAddAsync(escalationOutbox.DeadLetterStreamKeyIn(7), "envelope", "{}");
+        await Db.StreamAddAsync(notificationOutbox.StreamKeyIn(0), "envelope", "{}", IdAt(TimeSpan.Zero));
+        await Db.StreamDeleteAsync(notificationOutbox.StreamKeyIn(0), [IdAt(TimeSpan.Zero)]);
 
         var clock = new FakeTimeProvider(Epoch + TimeSpan.FromSeconds(10));
         var status = await new BusInspector(redis.Redis, clock).StatusAsync();
@@ -73,7 +76,7 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
 
         Assert.Equal(["escalation", "notification"], status.Outboxes.Select(o => o.App));
         var escalation = status.Outboxes[0];
-        Assert.Equal(("escalation:outbox", 2L, 1L), (escalation.Stream, escalation.Length, escalation.DeadLetters));
+        Assert.Equal(("escalation:outbox", 2L, 1L, 2), (escalation.Stream, escalation.Length, escalation.DeadLetters, escalation.Partitions));
         Assert.Equal(TimeSpan.FromSeconds(8), escalation.OldestEntryAge);
         Assert.Equal((0L, (TimeSpan?)null), (status.Outboxes[1].Length, status.Outboxes[1].OldestEntryAge));
 
@@ -219,6 +222,59 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
         Assert.Equal(DeadLetterOutcome.NotFound, (await desk.DiscardAsync(Topic, entryId, "support-ben", "again")).Outcome);
         Assert.Equal(DeadLetterOutcome.NotFound, (await desk.ReplayAsync(Topic, entryId, "support-ben", null)).Outcome);
         Assert.Equal(1, await Db.StreamLengthAsync(SupportAudit.StreamKey));
+    }
+
+    [Fact]
+    public async Task An_outboxs_dead_letters_are_listed_over_its_partitions_and_shown_without_the_narrative()
+    {
+        var outbox = OutboxReads.Of("challenge");
+        var (first, second) = (RedisPartitions.Of("c20"), RedisPartitions.Of("c21"));
+        Assert.NotEqual(first, second);
+        await Db.StreamAddAsync(outbox.DeadLetterStreamKeyIn(second), [
+            new NameValueEntry("envelope", CloudEvent("late", "c21")),
+            new NameValueEntry("deadletter-reason", "publish failed 10 times: TimeoutException"),
+        ], IdAt(TimeSpan.FromSeconds(5)));
+        await Db.StreamAddAsync(outbox.DeadLetterStreamKeyIn(first), [
+            new NameValueEntry("envelope", CloudEvent("early", "c20")),
+            new NameValueEntry("deadletter-reason", "publish failed 10 times: TimeoutException"),
+        ], IdAt(TimeSpan.FromSeconds(1)));
+        var desk = new DeadLetterDesk(redis.Redis, TimeProvider.System);
+
+        var (total, listed) = await desk.ListOutboxAsync("challenge:outbox", 10);
+        var shown = await desk.ShowOutboxAsync("challenge:outbox", $"p{second:D2}/{IdAt(TimeSpan.FromSeconds(5))}");
+
+        Assert.Equal(2, total);
+        Assert.Equal(["early", "late"], listed.Select(d => d.EventId));
+        Assert.Equal($"p{first:D2}/{IdAt(TimeSpan.FromSeconds(1))}", listed[0].EntryId);
+        Assert.NotNull(shown);
+        Assert.Equal(("late", "c21", "publish failed 10 times: TimeoutException"), (shown.EventId, shown.DisputeId, shown.Reason));
+        Assert.Null(await desk.ShowOutboxAsync("challenge:outbox", $"p{first:D2}/{IdAt(TimeSpan.FromSeconds(5))}"));
+        Assert.Null(await desk.ShowOutboxAsync("challenge:outbox", "p16/1-0"));
+        Assert.DoesNotContain(Narrative, JsonSerializer.Serialize(listed, SupportCommandOptions.JsonOptions));
+    }
+
+    [Fact]
+    public async Task A_replay_cut_off_after_its_claim_is_completed_by_the_next_replay_once_it_is_stale()
+    {
+        // A replay claimed the dead letter (removed it, kept the event) and stopped before the topic got it.
+        var marker = DeadLetterDesk.ReplayedKeyOf(DeadLetters);
+        Assert.Equal(HashSlot.Of(DeadLetters), HashSlot.Of(marker));
+        await Db.HashSetAsync(marker, [new HashEntry("1800000000000-0", $"{Epoch.UtcDateTime:O} support-anna"), new HashEntry("1800000000000-0:event", CloudEvent("cut-off", "c13"))]);
+        var clock = new FakeTimeProvider(Epoch + TimeSpan.FromSeconds(5));
+        var desk = new DeadLetterDesk(redis.Redis, clock);
+
+        Assert.Equal(DeadLetterOutcome.AlreadyReplayed, (await desk.ReplayAsync(Topic, "1800000000000-0", "support-ben", null)).Outcome);
+        Assert.False(await Db.KeyExistsAsync(Topic));
+
+        clock.Advance(DeadLetterDesk.InterruptedAfter);
+        var completed = await desk.ReplayAsync(Topic, "1800000000000-0", "support-ben", "cut off");
+        var again = await desk.ReplayAsync(Topic, "1800000000000-0", "support-ben", null);
+
+        Assert.Equal(DeadLetterOutcome.Replayed, completed.Outcome);
+        Assert.Equal(["cut-off"], (await Db.StreamRangeAsync(Topic)).Select(e => EventEnvelope.TryParse(e["data"].ToString())!.Id));
+        Assert.Equal(DeadLetterOutcome.AlreadyReplayed, again.Outcome);
+        Assert.Equal(1, await Db.StreamLengthAsync(Topic));
+        Assert.Equal("support-ben", Assert.Single(await Db.StreamRangeAsync(SupportAudit.StreamKey))["who"].ToString());
     }
 
     [Fact]

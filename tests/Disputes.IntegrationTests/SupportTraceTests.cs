@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Disputes.EventBus.Redis;
 using Disputes.Tools.Support;
 using Disputes.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -47,15 +48,17 @@ public sealed class SupportTraceTests(RedisServerFixture redis) : IAsyncLifetime
         await Db.StreamAddAsync("challenge-acknowledged", "data", CloudEvent("e3", Dispute, "disputes.v1.ChallengeAcknowledged"));
         await Db.StreamCreateConsumerGroupAsync("challenge-acknowledged", "records", "$");
         await Db.StreamCreateConsumerGroupAsync("challenge-acknowledged", "escalation", "$");
-        await Db.StringSetAsync("escalation:processed:e3", 1);
+        await Db.StringSetAsync(RedisProcessedEvents.KeyOf("escalation", "e3", Dispute), 1);
         await Db.StreamAddAsync("challenge-acknowledged-deadletter", [
             new NameValueEntry("data", CloudEvent("e3", Dispute, "disputes.v1.ChallengeAcknowledged")),
             new NameValueEntry("deadletter-reason", "handler failed 5 times"),
         ]);
         // The escalation service's outbox holds one unpublished event; the challenge's outbox gave up on one.
-        await Db.StreamAddAsync("escalation:outbox", "envelope", CloudEvent("e4", Dispute, "disputes.v1.ResponsiblePartiesRouted"));
-        await Db.StreamAddAsync("escalation:outbox", "envelope", CloudEvent("e5", "01JD0000000000000000000099"));
-        await Db.StreamAddAsync("challenge:outbox:deadletter", [
+        // Each in the dispute's partition, where the trace looks (e5, of another dispute, in its own).
+        var (escalation, challenge) = (OutboxReads.Of("escalation"), OutboxReads.Of("challenge"));
+        await Db.StreamAddAsync(escalation.StreamKeyOf(Dispute), "envelope", CloudEvent("e4", Dispute, "disputes.v1.ResponsiblePartiesRouted"));
+        await Db.StreamAddAsync(escalation.StreamKeyOf("01JD0000000000000000000099"), "envelope", CloudEvent("e5", "01JD0000000000000000000099"));
+        await Db.StreamAddAsync(challenge.DeadLetterStreamKeyIn(RedisPartitions.Of(Dispute)), [
             new NameValueEntry("envelope", CloudEvent("e6", Dispute, "disputes.v1.ChallengeEscalated")),
             new NameValueEntry("deadletter-reason", "publish failed 10 times"),
         ]);

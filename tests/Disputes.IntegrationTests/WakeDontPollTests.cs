@@ -39,13 +39,14 @@ public sealed class WakeDontPollTests(RedisServerFixture redis) : IAsyncLifetime
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var records = await BusHost.StartAsync(redis, "records", services => services.AddSingleton<TimeProvider>(time),
             withOutbox: true, settings: Settings());
+        var envelope = records.Events.Create(TestEvents.Raised());
+        var stream = records.Outbox.StreamKeyOf(envelope.DisputeId!);
         // Both loops have made their first read and now wait: the relay on its signal, the consumer in its block.
-        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync(records.Outbox.StreamKey)
-            && (await Db.StreamConsumerInfoAsync(records.Outbox.StreamKey, RedisOutbox.RelayGroup)).Length == 1,
+        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync(stream)
+            && (await Db.StreamConsumerInfoAsync(stream, RedisOutbox.RelayGroup)).Length == 1,
             "the relay has read the outbox once");
         await Eventually.HoldsAsync(InBlockingReadAsync,
             "the consumer has read its topic once");
-        var envelope = records.Events.Create(TestEvents.Raised());
 
         var transaction = Db.CreateTransaction();
         records.Outbox.Add(transaction, envelope);
@@ -53,7 +54,7 @@ public sealed class WakeDontPollTests(RedisServerFixture redis) : IAsyncLifetime
 
         await Eventually.HoldsAsync(() => !records.Handler.Handled.IsEmpty, "the consumer handled the event");
         Assert.Equal(envelope.Id, Assert.Single(records.Handler.Handled).Context.EventId);
-        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(records.Outbox.StreamKey) == 0, "the relay removed the published entry");
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(stream) == 0, "the relay removed the published entry");
     }
 
     [Fact]
@@ -64,18 +65,24 @@ public sealed class WakeDontPollTests(RedisServerFixture redis) : IAsyncLifetime
         var time = new FakeTimeProvider();
 
         var refused = Db.CreateTransaction();
-        refused.AddCondition(Condition.KeyExists("wake:no-such-key"));
-        outbox.Add(refused, events.Create(TestEvents.Raised()));
+        var first = events.Create(TestEvents.Raised());
+        refused.AddCondition(Condition.KeyExists(RedisPartitions.KeyOf("wake:", first.DisputeId!, "no-such-key")));
+        outbox.Add(refused, first);
         Assert.False(await refused.ExecuteAsync());
         var waiting = outbox.Written.WaitAsync(TimeSpan.FromHours(1), time, CancellationToken.None);
         Assert.False(waiting.IsCompleted);
 
+        Assert.Equal(0, outbox.Written.TakeWritten());
+
         var committed = Db.CreateTransaction();
-        outbox.Add(committed, events.Create(TestEvents.Raised()));
+        var envelope = events.Create(TestEvents.Raised());
+        outbox.Add(committed, envelope);
         Assert.True(await committed.ExecuteAsync());
 
         await waiting.WaitAsync(TimeSpan.FromSeconds(15));
-        Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKey));
+        Assert.Equal(1, await Db.StreamLengthAsync(outbox.StreamKeyOf(envelope.DisputeId!)));
+        // The wake names the partition written, so the relay reads that one stream only.
+        Assert.Equal(1 << RedisOutbox.PartitionOf(envelope), outbox.Written.TakeWritten());
     }
 
     [Fact]
@@ -149,8 +156,9 @@ public sealed class WakeDontPollTests(RedisServerFixture redis) : IAsyncLifetime
 
         await records.Publisher.PublishAsync(envelope, CancellationToken.None);
 
-        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync($"records:processed:{envelope.Id}"), "the event is marked processed");
-        var ttl = await Db.KeyTimeToLiveAsync($"records:processed:{envelope.Id}");
+        var mark = RedisProcessedEvents.KeyOf("records", envelope.Id, envelope.DisputeId);
+        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync(mark), "the event is marked processed");
+        var ttl = await Db.KeyTimeToLiveAsync(mark);
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value, TimeSpan.FromHours(2) - TimeSpan.FromMinutes(5), TimeSpan.FromHours(2));
     }

@@ -80,9 +80,9 @@ public sealed class ProcessedMarkInHandlerTransactionTests
     {
         public int Marked { get; private set; }
 
-        public Task<bool> WasProcessedAsync(string eventId) => Task.FromResult(false);
+        public Task<bool> WasProcessedAsync(string eventId, string? disputeId) => Task.FromResult(false);
 
-        public Task MarkProcessedAsync(string eventId)
+        public Task MarkProcessedAsync(string eventId, string? disputeId)
         {
             Marked++;
             return Task.CompletedTask;

@@ -59,13 +59,13 @@ public static class BusCommand
         console.Write(topics);
 
         var outboxes = new Table().Title("Outboxes").Border(TableBorder.Rounded);
-        foreach (var column in new[] { "service", "stream", "length", "oldest entry", "dead letters" })
+        foreach (var column in new[] { "service", "outbox", "partitions", "length", "oldest entry", "dead letters" })
             outboxes.AddColumn(column);
         foreach (var outbox in bus.Outboxes)
-            outboxes.AddRow(Markup.Escape(outbox.App), Markup.Escape(outbox.Stream), $"{outbox.Length}", Ages.Format(outbox.OldestEntryAge),
+            outboxes.AddRow(Markup.Escape(outbox.App), Markup.Escape(outbox.Stream), $"{outbox.Partitions}", $"{outbox.Length}", Ages.Format(outbox.OldestEntryAge),
                 outbox.DeadLetters > 0 ? $"[red]{outbox.DeadLetters}[/]" : "0");
         if (bus.Outboxes.Count == 0)
-            outboxes.AddRow("[grey](no outbox streams)[/]", "", "", "", "");
+            outboxes.AddRow("[grey](no outbox streams)[/]", "", "", "", "", "");
         console.Write(outboxes);
         console.MarkupLine($"[grey]at {bus.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z; lag: Redis's own count, or counted up to {BusInspector.LagCountLimit} when Redis cannot say[/]");
     }

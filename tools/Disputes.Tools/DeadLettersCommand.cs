@@ -9,6 +9,8 @@ namespace Disputes.Tools;
 /// <summary>
 /// <c>deadletters list|show|replay|discard &lt;topic&gt;</c>: why an event was dead-lettered; put it back on
 /// its topic once, or discard it with a reason. Replays and discards are audited in <c>support:audit</c>.
+/// <c>list</c> and <c>show</c> also take a service's outbox (<c>challenge:outbox</c>): the events whose
+/// publish failed too often, over all its partitions.
 /// </summary>
 public static class DeadLettersCommand
 {
@@ -32,13 +34,17 @@ public static class DeadLettersCommand
         var command = new Command("list", "The dead letters of a topic, oldest first.") { topic, redisOption, json, limit };
         command.SetAction((parse, _) => WithDeskAsync(parse, redisOption, async desk =>
         {
-            var (total, deadLetters) = await desk.ListAsync(parse.GetValue(topic)!, parse.GetValue(limit));
+            var name = parse.GetValue(topic)!;
+            var (total, deadLetters) = OutboxStreams.IsOutboxName(name)
+                ? await desk.ListOutboxAsync(name, parse.GetValue(limit))
+                : await desk.ListAsync(name, parse.GetValue(limit));
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new { topic = parse.GetValue(topic), total, deadLetters }, SupportCommandOptions.JsonOptions));
                 return 0;
             }
-            var table = new Table().Title($"{Markup.Escape(DeadLetterDesk.StreamOf(parse.GetValue(topic)!))}: {total}").Border(TableBorder.Rounded);
+            var title = OutboxStreams.IsOutboxName(name) ? $"{name} dead letters" : DeadLetterDesk.StreamOf(name);
+            var table = new Table().Title($"{Markup.Escape(title)}: {total}").Border(TableBorder.Rounded);
             foreach (var column in new[] { "entry", "dead-lettered", "reason", "event id", "type", "dispute", "version", "trace" })
                 table.AddColumn(column);
             foreach (var d in deadLetters)
@@ -61,10 +67,13 @@ public static class DeadLettersCommand
         };
         command.SetAction((parse, _) => WithDeskAsync(parse, redisOption, async desk =>
         {
-            var deadLetter = await desk.ShowAsync(parse.GetValue(topic)!, parse.GetValue(entry)!);
+            var name = parse.GetValue(topic)!;
+            var deadLetter = OutboxStreams.IsOutboxName(name)
+                ? await desk.ShowOutboxAsync(name, parse.GetValue(entry)!)
+                : await desk.ShowAsync(name, parse.GetValue(entry)!);
             if (deadLetter is null)
             {
-                await Console.Error.WriteLineAsync($"No dead letter {parse.GetValue(entry)} in {DeadLetterDesk.StreamOf(parse.GetValue(topic)!)}.");
+                await Console.Error.WriteLineAsync($"No dead letter {parse.GetValue(entry)} in {(OutboxStreams.IsOutboxName(name) ? name : DeadLetterDesk.StreamOf(name))}.");
                 return NotFound;
             }
             if (parse.GetValue(json))
@@ -102,7 +111,7 @@ public static class DeadLettersCommand
         {
             topic, entry, redisOption, json, who, reason,
         };
-        command.SetAction((parse, _) => WithDeskAsync(parse, redisOption, async desk =>
+        command.SetAction((parse, _) => OutboxRefused(parse, topic) ?? WithDeskAsync(parse, redisOption, async desk =>
             Report(parse.GetValue(json), await desk.ReplayAsync(parse.GetValue(topic)!, parse.GetValue(entry)!,
                 SupportAudit.OperatorOr(parse.GetValue(who)), parse.GetValue(reason)?.Trim()))));
         return command;
@@ -118,10 +127,19 @@ public static class DeadLettersCommand
                 r.AddError("--reason must say why the event is discarded.");
         });
         var command = new Command("discard", "Remove a dead letter for good, with a reason.") { topic, entry, redisOption, json, who, reason };
-        command.SetAction((parse, _) => WithDeskAsync(parse, redisOption, async desk =>
+        command.SetAction((parse, _) => OutboxRefused(parse, topic) ?? WithDeskAsync(parse, redisOption, async desk =>
             Report(parse.GetValue(json), await desk.DiscardAsync(parse.GetValue(topic)!, parse.GetValue(entry)!,
                 SupportAudit.OperatorOr(parse.GetValue(who)), parse.GetValue(reason)!))));
         return command;
+    }
+
+    /// <summary>Replay and discard act on topics' dead letters only; an outbox's are listed and shown.</summary>
+    private static Task<int>? OutboxRefused(ParseResult parse, Argument<string> topic)
+    {
+        if (!OutboxStreams.IsOutboxName(parse.GetValue(topic)!))
+            return null;
+        Console.Error.WriteLine($"{parse.GetValue(topic)}: an outbox's dead letters can be listed and shown; replay and discard take a topic.");
+        return Task.FromResult(NotDone);
     }
 
     private static int Report(bool json, DeadLetterAction action)
@@ -147,22 +165,27 @@ public static class DeadLettersCommand
 
     private static Argument<string> Topic()
     {
-        var topic = new Argument<string>("topic") { Description = "The topic, e.g. challenge-raised (its dead letters are in {topic}-deadletter)." };
+        var topic = new Argument<string>("topic")
+        {
+            Description = "The topic, e.g. challenge-raised (its dead letters are in {topic}-deadletter), or for list and show a service's outbox, e.g. challenge:outbox.",
+        };
         topic.Validators.Add(r =>
         {
-            if (!BusTopics.IsKnown(r.GetValueOrDefault<string>() ?? ""))
-                r.AddError($"Unknown topic '{r.GetValueOrDefault<string>()}'. Topics: {BusTopics.Known}.");
+            var name = r.GetValueOrDefault<string>() ?? "";
+            if (!BusTopics.IsKnown(name) && !OutboxStreams.IsOutboxName(name))
+                r.AddError($"Unknown topic '{name}'. Topics: {BusTopics.Known}; or a service's outbox such as challenge:outbox.");
         });
         return topic;
     }
 
     private static Argument<string> EntryId()
     {
-        var entry = new Argument<string>("entry") { Description = "The dead letter's entry id, as list shows it (e.g. 1764000000000-0)." };
+        var entry = new Argument<string>("entry") { Description = "The dead letter's entry id, as list shows it (e.g. 1764000000000-0; p07/1764000000000-0 in an outbox)." };
         entry.Validators.Add(r =>
         {
-            if (!StreamIds.IsValid(r.GetValueOrDefault<string>() ?? ""))
-                r.AddError($"'{r.GetValueOrDefault<string>()}' is not a stream entry id ({{milliseconds}}-{{sequence}}).");
+            var text = r.GetValueOrDefault<string>() ?? "";
+            if (!StreamIds.IsValid(text) && !DeadLetterDesk.TryParseOutboxEntry(text, out _, out _))
+                r.AddError($"'{text}' is not a stream entry id ({{milliseconds}}-{{sequence}}, or p{{NN}}/{{milliseconds}}-{{sequence}} in an outbox).");
         });
         return entry;
     }

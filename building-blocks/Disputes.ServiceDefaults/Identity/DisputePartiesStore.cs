@@ -19,7 +19,8 @@ public sealed class DisputePartiesStore(IConnectionMultiplexer redis, string key
         "redis.call('HSET', @key, 'raising', @raising, 'receiving', @receiving) return {1, @raising, @receiving} end " +
         "local stored = redis.call('HMGET', @key, 'raising', 'receiving') return {0, stored[1] or '', stored[2] or ''}");
 
-    private RedisKey KeyOf(string challengeId) => $"{keyPrefix}disputes:{challengeId}";
+    // In the challenge's slot, beside the service's other keys of the dispute.
+    private RedisKey KeyOf(string challengeId) => Disputes.EventBus.Redis.RedisPartitions.KeyOf(keyPrefix, challengeId, "disputes:" + challengeId);
 
     /// <summary>
     /// Records the dispute's parties the first time; a repeat naming the same parties is accepted.

@@ -17,6 +17,7 @@ namespace Disputes.IntegrationTests.Faults;
 /// <c>appendfsync always</c>) is killed with SIGKILL and restarted in place: no raise that returned
 /// OK is lost, nor its event; calls during the outage are UNAVAILABLE; the service recovers unaided.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.SingleServerOnly)]
 [Collection(RedisCollection.Name)]
 public sealed class ChallengeServiceRedisKillTests(ITestOutputHelper output)
 {
@@ -114,7 +115,9 @@ public sealed class ChallengeServiceRedisKillTests(ITestOutputHelper output)
 
         await using var db = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var events = await RaisedEventsAsync(db.GetDatabase(), IntegrationEvents.TopicOf<ChallengeRaised>());
-        var inOutbox = await RaisedEventsAsync(db.GetDatabase(), "challenge:outbox");
+        var inOutbox = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var partition in OutboxReads.Of("challenge").StreamKeys)
+            inOutbox.UnionWith(await RaisedEventsAsync(db.GetDatabase(), partition.ToString()));
         var withoutEvent = acknowledged.Select(a => a.Name["challenges/".Length..]).Where(id => !events.Contains(id) && !inOutbox.Contains(id)).ToList();
         Assert.True(withoutEvent.Count == 0, "raises whose ChallengeRaised event was lost:\n" + string.Join('\n', withoutEvent));
 

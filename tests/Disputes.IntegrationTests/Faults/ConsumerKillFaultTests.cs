@@ -50,16 +50,16 @@ public sealed class ConsumerKillFaultTests(RedisServerFixture redis, ITestOutput
                 "the consumers created their group", TimeSpan.FromSeconds(30));
             var random = new Random(6);
             var runsAtLastKill = 0L;
-            while (await db.HashLengthAsync($"{App}:applied") < events && clock.Elapsed < budget - TimeSpan.FromSeconds(20))
+            while (await db.HashLengthAsync($"{App}:{{counts}}:applied") < events && clock.Elapsed < budget - TimeSpan.FromSeconds(20))
             {
                 // Kill while the consumers are working: after a random number of handler runs since the last kill.
                 var next = runsAtLastKill + random.Next(300, 900);
-                while ((long)await db.StringGetAsync($"{App}:runs") < next && await db.HashLengthAsync($"{App}:applied") < events
+                while ((long)await db.StringGetAsync($"{App}:{{counts}}:runs") < next && await db.HashLengthAsync($"{App}:{{counts}}:applied") < events
                        && clock.Elapsed < budget - TimeSpan.FromSeconds(20))
                     await Task.Delay(20);
-                if (await db.HashLengthAsync($"{App}:applied") >= events)
+                if (await db.HashLengthAsync($"{App}:{{counts}}:applied") >= events)
                     break;
-                runsAtLastKill = (long)await db.StringGetAsync($"{App}:runs");
+                runsAtLastKill = (long)await db.StringGetAsync($"{App}:{{counts}}:runs");
                 var victim = kills % consumers.Length;
                 // Mid-batch: the group has entries read and not yet acknowledged.
                 if ((await db.StreamPendingAsync(Topic, App)).PendingMessageCount > 0)
@@ -70,7 +70,7 @@ public sealed class ConsumerKillFaultTests(RedisServerFixture redis, ITestOutput
                 consumers[victim] = StartConsumer();
             }
 
-            await Eventually.HoldsAsync(async () => await db.HashLengthAsync($"{App}:applied") == events,
+            await Eventually.HoldsAsync(async () => await db.HashLengthAsync($"{App}:{{counts}}:applied") == events,
                 $"all {events} events are applied", budget - clock.Elapsed);
             await Eventually.HoldsAsync(async () => (await db.StreamPendingAsync(Topic, App)).PendingMessageCount == 0,
                 "every entry is acknowledged", TimeSpan.FromSeconds(20));
@@ -83,11 +83,11 @@ public sealed class ConsumerKillFaultTests(RedisServerFixture redis, ITestOutput
             output.WriteLine(lastOutput ?? "");
         }
 
-        var applied = (await db.HashGetAllAsync($"{App}:applied")).ToDictionary(e => e.Name.ToString(), e => (long)e.Value);
+        var applied = (await db.HashGetAllAsync($"{App}:{{counts}}:applied")).ToDictionary(e => e.Name.ToString(), e => (long)e.Value);
         Assert.All(published, id => Assert.Equal(1, applied.GetValueOrDefault(id)));
         Assert.Equal(events, applied.Count);
-        var runs = (long)await db.StringGetAsync($"{App}:runs");
-        var suppressed = (await db.HashValuesAsync($"{App}:suppressed")).Sum(v => (long)v);
+        var runs = (long)await db.StringGetAsync($"{App}:{{counts}}:runs");
+        var suppressed = (await db.HashValuesAsync($"{App}:{{counts}}:suppressed")).Sum(v => (long)v);
         Assert.True(kills >= 3, $"only {kills} kills happened; the run was too short to mean anything");
         output.WriteLine($"consumer-kill run: {events} events, {kills} SIGKILLs ({killsWithPending} with entries in flight), " +
             $"{runs} handler runs, {suppressed} repeats stopped by the guard, 0 lost, 0 applied twice, {clock.Elapsed.TotalSeconds:0.0} s");

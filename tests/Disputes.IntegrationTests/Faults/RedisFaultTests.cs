@@ -13,6 +13,7 @@ namespace Disputes.IntegrationTests.Faults;
 /// paused (SIGSTOP) and resumed. Writes go as a service's do: the change and its event in one
 /// transaction with the outbox; the relay and the subscriber run in the same host.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.SingleServerOnly)]
 [Collection(RedisCollection.Name)]
 public sealed class RedisFaultTests(ITestOutputHelper output)
 {

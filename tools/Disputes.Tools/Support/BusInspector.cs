@@ -4,7 +4,8 @@ namespace Disputes.Tools.Support;
 
 /// <summary>
 /// Reads the Redis Streams layout the event bus writes: a stream per topic with one consumer group
-/// per app, "{topic}-deadletter" beside it, and "{app}:outbox" streams the relay empties. Read-only.
+/// per app, "{topic}-deadletter" beside it, and each service's outbox (one "{app}:{pNN}:outbox" stream per
+/// partition) that the relay empties, summed over its partitions. Read-only.
 /// </summary>
 public sealed class BusInspector(IConnectionMultiplexer redis, TimeProvider timeProvider)
 {
@@ -70,18 +71,18 @@ public sealed class BusInspector(IConnectionMultiplexer redis, TimeProvider time
 
     private async Task<IReadOnlyList<OutboxStatus>> OutboxesAsync(DateTimeOffset now)
     {
-        var streams = (await OutboxStreams.FindAsync(redis)).ToHashSet(StringComparer.Ordinal);
         var outboxes = new List<OutboxStatus>();
-        foreach (var stream in streams.Order(StringComparer.Ordinal).Where(s => !s.EndsWith(BusTopics.OutboxDeadLetterSuffix, StringComparison.Ordinal)))
+        foreach (var outbox in await OutboxStreams.FindByAppAsync(redis))
         {
-            var first = await Db.StreamRangeAsync(stream, "-", "+", 1);
-            var deadLetterStream = stream + BusTopics.OutboxDeadLetterSuffix;
-            outboxes.Add(new OutboxStatus(
-                BusTopics.AppOfKey(stream),
-                stream,
-                await Db.StreamLengthAsync(stream),
-                first.Length > 0 ? StreamIds.AgeOf(first[0].Id, now) : null,
-                streams.Contains(deadLetterStream) ? await Db.StreamLengthAsync(deadLetterStream) : 0));
+            // Each read names one stream (its own slot on a cluster); a service's reads go out together.
+            var batch = Db.CreateBatch();
+            var lengths = outbox.Streams.Select(stream => batch.StreamLengthAsync(stream)).ToArray();
+            var firsts = outbox.Streams.Select(stream => batch.StreamRangeAsync(stream, "-", "+", 1)).ToArray();
+            var deadLetters = outbox.DeadLetterStreams.Select(stream => batch.StreamLengthAsync(stream)).ToArray();
+            batch.Execute();
+            var oldest = (await Task.WhenAll(firsts)).Where(first => first.Length > 0).Select(first => StreamIds.AgeOf(first[0].Id, now)).Max();
+            outboxes.Add(new OutboxStatus(outbox.App, outbox.Name, (await Task.WhenAll(lengths)).Sum(), oldest,
+                (await Task.WhenAll(deadLetters)).Sum(), outbox.Streams.Count));
         }
         return outboxes;
     }

@@ -22,10 +22,14 @@ public sealed record GroupStatus(
     [property: JsonPropertyName("oldestPendingIdleSeconds")] TimeSpan? OldestPendingIdle,
     int? OldestPendingDeliveries);
 
-/// <summary>A service's outbox: events written with a change and not yet published.</summary>
+/// <summary>
+/// A service's outbox: events written with a change and not yet published, over all its partition
+/// streams (<see cref="Partitions"/> of them found); <see cref="Stream"/> names them together ("{app}:outbox").
+/// </summary>
 public sealed record OutboxStatus(
     string App,
     string Stream,
     long Length,
     [property: JsonPropertyName("oldestEntryAgeSeconds")] TimeSpan? OldestEntryAge,
-    long DeadLetters);
+    long DeadLetters,
+    int Partitions);

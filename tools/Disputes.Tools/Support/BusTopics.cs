@@ -14,7 +14,7 @@ public static class BusTopics
 
     public static string Known => string.Join(", ", All.Select(t => t.Topic));
 
-    /// <summary>Outbox streams are "{app}:outbox" (partitions may add a suffix); their dead letters "{outbox}:deadletter".</summary>
+    /// <summary>Outbox streams are "{app}:{pNN}:outbox", one per partition; their dead letters "{stream}:deadletter".</summary>
     public const string OutboxPattern = "*:outbox*";
 
     public const string OutboxDeadLetterSuffix = ":deadletter";

@@ -30,16 +30,17 @@ public sealed record DeadLetter(
 
     public const string OriginalEntryIdField = "deadletter-entry-id";
 
-    public static DeadLetter From(string topic, StreamEntry entry)
+    /// <summary>A dead letter of <paramref name="topic"/> (a topic, or an outbox such as "challenge:outbox" whose entries keep the event in "envelope").</summary>
+    public static DeadLetter From(string topic, StreamEntry entry, string dataField = Disputes.EventBus.Redis.RedisStreamFields.Data, string? entryId = null)
     {
         var fields = entry.Values.Where(v => !v.Name.IsNull).Select(v => v.Name.ToString()).ToArray();
         var reason = ReasonFields.Select(name => entry[name]).FirstOrDefault(value => !value.IsNullOrEmpty);
         var originalId = entry[OriginalEntryIdField];
-        var data = entry[Disputes.EventBus.Redis.RedisStreamFields.Data];
+        var data = entry[dataField];
         var envelope = data.IsNullOrEmpty ? null : EventEnvelope.TryParse(data.ToString());
         return new DeadLetter(
             topic,
-            entry.Id.ToString(),
+            entryId ?? entry.Id.ToString(),
             StreamIds.TimeOf(entry.Id),
             reason.IsNullOrEmpty ? null : reason.ToString(),
             originalId.IsNullOrEmpty ? null : originalId.ToString(),

@@ -61,13 +61,14 @@ public sealed class DisputeBusEvents(IConnectionMultiplexer redis, int scanLimit
             foreach (var (entry, envelope) in await EntriesOfAsync(deadLetters, RedisStreamFields.Data, disputeId))
             {
                 var deadLetter = DeadLetter.From(topic, entry);
-                found.Add(new BusEventOfDispute(BusEventState.DeadLettered, deadLetters, entry.Id.ToString(), await NotHandledByAsync(topic, envelope.Id),
+                found.Add(new BusEventOfDispute(BusEventState.DeadLettered, deadLetters, entry.Id.ToString(), await NotHandledByAsync(topic, envelope.Id, disputeId),
                     envelope.Id, envelope.Type, Time(envelope), deadLetter.TraceId, null, null, deadLetter.Reason));
             }
         }
-        foreach (var outbox in await OutboxStreams.FindAsync(redis))
+        // A dispute's events wait only in its partition's outbox stream of each service.
+        foreach (var outbox in await OutboxStreams.FindAsync(redis, OutboxStreams.PatternOf(RedisPartitions.Of(disputeId))))
         {
-            var deadLetter = outbox.EndsWith(BusTopics.OutboxDeadLetterSuffix, StringComparison.Ordinal);
+            var deadLetter = OutboxStreams.IsDeadLetter(outbox);
             foreach (var (entry, envelope) in await EntriesOfAsync(outbox, RedisOutbox.EnvelopeField, disputeId))
             {
                 var reason = DeadLetter.ReasonFields.Select(name => entry[name]).FirstOrDefault(v => !v.IsNullOrEmpty);
@@ -104,15 +105,15 @@ public sealed class DisputeBusEvents(IConnectionMultiplexer redis, int scanLimit
         }
     }
 
-    /// <summary>The consumer groups of the topic that have no processed marker for the event ("{app}:processed:{event id}").</summary>
-    private async Task<IReadOnlyList<string>> NotHandledByAsync(string topic, string eventId)
+    /// <summary>The consumer groups of the topic that have no processed marker for the event ("{app}:{pNN}:processed:{event id}").</summary>
+    private async Task<IReadOnlyList<string>> NotHandledByAsync(string topic, string eventId, string disputeId)
     {
         if (await Db.KeyTypeAsync(topic) != RedisType.Stream)
             return [];
         var groups = new List<string>();
         foreach (var group in await Db.StreamGroupInfoAsync(topic))
         {
-            if (!await Db.KeyExistsAsync($"{group.Name}:processed:{eventId}"))
+            if (!await Db.KeyExistsAsync(RedisProcessedEvents.KeyOf(group.Name, eventId, disputeId)))
                 groups.Add(group.Name);
         }
         return groups.Order(StringComparer.Ordinal).ToArray();

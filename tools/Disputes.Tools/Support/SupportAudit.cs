@@ -5,7 +5,8 @@ namespace Disputes.Tools.Support;
 
 /// <summary>
 /// The support audit trail: one entry in the <c>support:audit</c> stream per action on the bus,
-/// saying who, what, when and why. Written in the same transaction as the action itself.
+/// saying who, what, when and why. Written right after the action (on a Redis Cluster the audit
+/// stream is in a slot of its own, so it cannot share the action's transaction).
 /// </summary>
 public static class SupportAudit
 {
