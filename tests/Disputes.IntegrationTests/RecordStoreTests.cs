@@ -56,3 +56,28 @@ public sealed class RecordStoreTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(second.Name, RecordChain.FirstBroken(await store.ListAsync(ChallengeId))?.Name);
     }
 }
+
+[Collection(RedisCollection.Name)]
+public sealed class RecordStoreWakeTests(RedisServerFixture redis) : IAsyncLifetime
+{
+    private const string ChallengeId = "01JD0000000000000000000008";
+
+    public Task InitializeAsync() => redis.FlushAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task An_append_without_an_event_of_its_own_still_wakes_the_relay_for_the_head_it_advanced()
+    {
+        // The head-advanced event went out only with the relay's slow sweep (1-2 s per append) before.
+        var options = Microsoft.Extensions.Options.Options.Create(new Disputes.EventBus.EventBusOptions { AppId = "records" });
+        var outbox = new Disputes.EventBus.Redis.RedisOutbox(options);
+        var store = new RecordStore(redis.Redis, TimeProvider.System, new RecordCheckpoints(null), outbox,
+            new Disputes.EventBus.IntegrationEventFactory(options, TimeProvider.System));
+
+        Assert.NotNull(await store.AppendAsync(ChallengeId, new RecordEntry { Kind = RecordEntryKind.Discussion, Summary = "discussed" }, "trace", "event-1"));
+
+        Assert.Equal(1, await redis.Redis.GetDatabase().StreamLengthAsync(outbox.StreamKeyOf(ChallengeId)));
+        Assert.Equal(1 << Disputes.EventBus.Redis.RedisPartitions.Of(ChallengeId), outbox.Written.TakeWritten());
+    }
+}

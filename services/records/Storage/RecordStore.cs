@@ -169,8 +169,9 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             ReportIndexOf(challengeId),
         ];
         var result = (RedisResult[])(await RecordScripts.Append.RunAsync(redis.GetDatabase(), keys, [.. values]))!;
-        if ((string)result[0]! == RecordScripts.Appended && options.Publish is not null)
-            outbox.NotifyWritten();
+        // Every append queues the head it advanced to (RecordHeadAdvanced), with or without an event of its own.
+        if ((string)result[0]! == RecordScripts.Appended)
+            outbox.NotifyWritten(challengeId);
         return ((string)result[0]!) switch
         {
             RecordScripts.Appended => new AppendResult(AppendStatus.Appended, sealedEntry),
@@ -237,7 +238,7 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
             [requestKey, $"{draftId}|{fingerprint}", draftId, draft.ToByteArray(), envelope.ToCloudEventJson(), RetentionMilliseconds]))!;
         if ((string)result[0]! == RecordScripts.Appended)
         {
-            outbox.NotifyWritten();
+            outbox.NotifyWritten(challengeId);
             return (true, "", "");
         }
         var existing = (string)result[1]!;
