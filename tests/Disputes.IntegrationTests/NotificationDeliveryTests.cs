@@ -561,6 +561,27 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         current.Dispose();
     }
 
+    [Fact]
+    public async Task A_watch_sees_a_delivery_of_a_partition_whose_stream_lags_behind_another()
+    {
+        // The partitions' streams are written independently (on a cluster, by different nodes and clocks):
+        // a cursor far ahead in one partition must not hide what another partition gets later.
+        await using var host = await NotificationHost.StartAsync(redis);
+        var watcher = host.Bearer("sys-1", "police");
+        var id = NewIdIn(9);
+        var ahead = WatchCursor.Start(RedisPartitions.Count).After(2, "99999999999999-0").ToString();
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var watch = host.Client.WatchNotifications(new WatchNotificationsRequest { Parent = "agencies/police", ResumeCursor = ahead }, watcher, cancellationToken: cancel.Token);
+        await host.PublishAsync(Raise(id));
+
+        Assert.True(await watch.ResponseStream.MoveNext(cancel.Token));
+        Assert.StartsWith($"challenges/{id}/", watch.ResponseStream.Current.Name);
+        Assert.True(WatchCursor.TryParse(watch.ResponseStream.Current.Cursor, RedisPartitions.Count, out var next));
+        Assert.Equal("99999999999999-0", next[2]);
+        Assert.NotEqual("0-0", next[9]);
+    }
+
     private static async Task<WebhookSubscription> RegisterAsync(NotificationHost host, WebhookReceiver receiver, string agency)
     {
         var created = await host.Client.CreateWebhookSubscriptionAsync(new CreateWebhookSubscriptionRequest
