@@ -63,7 +63,7 @@ public sealed class ChallengeCommandsTests(RedisServerFixture redis) : IAsyncLif
         },
     };
 
-    private Task<long> OutboxLength() => Db.StreamLengthAsync(_outbox.StreamKey);
+    private Task<long> OutboxLength() => OutboxStreams.LengthAsync(Db, _outbox);
 
     [Fact]
     public async Task Of_concurrent_commands_on_one_challenge_exactly_one_wins_and_only_its_event_is_written()

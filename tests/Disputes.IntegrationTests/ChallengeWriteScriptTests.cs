@@ -36,7 +36,7 @@ public sealed class ChallengeWriteScriptTests(RedisServerFixture redis) : IAsync
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<long> OutboxLength() => Db.StreamLengthAsync(_outbox.StreamKey);
+    private Task<long> OutboxLength() => OutboxStreams.LengthAsync(Db, _outbox);
 
     [Fact]
     public async Task Twelve_concurrent_retries_of_one_raise_raise_one_challenge_with_one_event()

@@ -21,3 +21,26 @@ internal static class ClusterKeys
         return length;
     }
 }
+
+/// <summary>Every outbox stream of an app: the one stream, or one per partition once the outbox is partitioned.</summary>
+internal static class OutboxStreams
+{
+    public static IReadOnlyList<RedisKey> Of(Disputes.EventBus.Redis.RedisOutbox outbox) =>
+        Disputes.EventBus.Redis.RedisPartitions.All
+            .Select(partition => outbox.StreamKeyOf(KeyIn(partition)))
+            .Append(outbox.StreamKey)
+            .Distinct()
+            .ToArray();
+
+    public static async Task<long> LengthAsync(IDatabase db, Disputes.EventBus.Redis.RedisOutbox outbox)
+    {
+        long length = 0;
+        foreach (var stream in Of(outbox))
+            length += await db.StreamLengthAsync(stream);
+        return length;
+    }
+
+    /// <summary>A partition key that falls in <paramref name="partition"/>.</summary>
+    private static string KeyIn(int partition) =>
+        Enumerable.Range(0, 10_000).Select(n => $"k{n}").First(key => Disputes.EventBus.Redis.RedisPartitions.Of(key) == partition);
+}

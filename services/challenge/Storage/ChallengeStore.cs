@@ -43,8 +43,8 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
     private const string VersionField = "version";
     private const string OverdueField = "overdue";
     private const string ChairVersionField = "chairVersion";
-    private const string RequestHashField = "request";
-    private const string ResultField = "result";
+    /// <summary>A request key is one string: the request's SHA-256 (32 bytes), then its result compressed (<see cref="StoredResult"/>).</summary>
+    private const int RequestHashLength = 32;
     private static readonly MessageParser<V1.Challenge> Parser = V1.Challenge.Parser.WithDiscardUnknownFields(true);
     private readonly long _requestRetentionMs = (long)options.Value.RequestIdRetention.TotalMilliseconds;
 
@@ -124,8 +124,7 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
 
     public async Task<AppliedRequest?> GetAppliedRequestAsync(string challengeId, RequestFingerprint request)
     {
-        var values = await redis.GetDatabase().HashGetAsync(RequestKey(challengeId, request), [RequestHashField, ResultField]);
-        return Applied(values);
+        return Applied(await redis.GetDatabase().StringGetAsync(RequestKey(challengeId, request)));
     }
 
     public async Task<ChallengeAggregate?> GetAsync(string id)
@@ -169,8 +168,16 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         values[0].IsNull ? null : new ChallengeAggregate(Parser.ParseFrom((byte[])values[0]!),
             values[1].IsNull ? "" : values[1].ToString(), values[2].IsNull ? 0 : (long)values[2]);
 
-    private static AppliedRequest? Applied(RedisValue[] values) =>
-        values[0].IsNull || values[1].IsNull ? null : new AppliedRequest(values[0].ToString(), Parser.ParseFrom((byte[])values[1]!));
+    private static AppliedRequest? Applied(RedisValue record)
+    {
+        if (record.IsNull || (byte[])record! is not { Length: > RequestHashLength } bytes)
+            return null;
+        return new AppliedRequest(Convert.ToHexStringLower(bytes.AsSpan(0, RequestHashLength)),
+            Parser.ParseFrom(StoredResult.Decompress(bytes[RequestHashLength..])));
+    }
+
+    private static byte[] RequestRecord(RequestFingerprint request, byte[] result) =>
+        [.. Convert.FromHexString(request.RequestHash), .. StoredResult.Compress(result)];
 
     private static RedisValue[] ChallengeFields(byte[] stored, long version) => [DataField, stored, VersionField, version];
 
@@ -184,7 +191,7 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         RedisKey[] keys =
         [
             ChallengeKey(id),
-            .. request is null ? Array.Empty<RedisKey>() : [RequestKey(id, request)],
+            .. request is null || result is null ? Array.Empty<RedisKey>() : [RequestKey(id, request)],
             .. @event is null ? Array.Empty<RedisKey>() : [outbox.StreamKeyOf(id)],
             .. indexes,
         ];
@@ -192,8 +199,7 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         [
             expectedVersion is { } version ? version : "",
             id,
-            request?.RequestHash ?? "",
-            request is null || result is null ? RedisValue.EmptyString : result,
+            request is null || result is null ? RedisValue.EmptyString : RequestRecord(request, result),
             _requestRetentionMs,
             @event is null ? RedisValue.EmptyString : @event.ToCloudEventJson(),
             RedisOutbox.EnvelopeField,
@@ -201,7 +207,7 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         ];
         var reply = await redis.GetDatabase().ScriptEvaluateAsync(ChallengeWriteScript.Source, keys, values);
         if (reply.Resp2Type == ResultType.Array)
-            return Applied((RedisValue[])reply!) is { } applied ? new WriteOutcome.AlreadyApplied(applied) : new WriteOutcome.Conflict();
+            return Applied(((RedisValue[])reply!)[0]) is { } applied ? new WriteOutcome.AlreadyApplied(applied) : new WriteOutcome.Conflict();
         if ((long)reply != ChallengeWriteScript.Written)
             return new WriteOutcome.Conflict();
         // The one place a change is known to be committed, with its outbox entry when it has an event:

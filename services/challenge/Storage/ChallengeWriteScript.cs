@@ -16,20 +16,20 @@ internal static class ChallengeWriteScript
     public const long Conflict = 0;
 
     /// <summary>
-    /// KEYS: challenge hash, then the request hash when there is a request, then the outbox stream when
+    /// KEYS: challenge hash, then the request key (a string) when there is a request, then the outbox stream when
     /// there is an event, then the index sorted sets (absent keys are left out, not passed empty: an empty
     /// key name has a hash slot of its own).
-    /// ARGV: expected version ('' = the challenge must not exist), index member, request hash ('' when none),
-    /// request result, request retention in ms, envelope ('' when none), outbox envelope field,
-    /// then field/value pairs of the challenge hash.
-    /// Returns 1 written, 0 conflict (nothing written), or {request hash, result} when the request id
-    /// was already applied (nothing written).
+    /// ARGV: expected version ('' = the challenge must not exist), index member, request record ('' when none:
+    /// the request's hash and its result, see <see cref="ChallengeStore"/>), request retention in ms,
+    /// envelope ('' when none), outbox envelope field, then field/value pairs of the challenge hash.
+    /// Returns 1 written, 0 conflict (nothing written), or {request record} when the request id was already
+    /// applied (nothing written).
     /// </summary>
     public const string Source = """
-        local next = 2
+        local at = 2
         local request, stream
-        if ARGV[3] ~= '' then request = KEYS[next]; next = next + 1 end
-        if ARGV[6] ~= '' then stream = KEYS[next]; next = next + 1 end
+        if ARGV[3] ~= '' then request = KEYS[at]; at = at + 1 end
+        if ARGV[5] ~= '' then stream = KEYS[at]; at = at + 1 end
 
         local function expect(key, wanted)
           if key == nil then return end
@@ -39,13 +39,13 @@ internal static class ChallengeWriteScript
           end
         end
         expect(KEYS[1], 'hash')
-        expect(request, 'hash')
+        expect(request, 'string')
         expect(stream, 'stream')
-        for i = next, #KEYS do expect(KEYS[i], 'zset') end
+        for i = at, #KEYS do expect(KEYS[i], 'zset') end
 
         -- A request id already applied answers first: a retry racing its own first call is a replay, not a conflict.
         if request and redis.call('EXISTS', request) == 1 then
-          return redis.call('HMGET', request, 'request', 'result')
+          return {redis.call('GET', request)}
         end
         if ARGV[1] == '' then
           if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -53,13 +53,12 @@ internal static class ChallengeWriteScript
           return 0
         end
 
-        redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+        redis.call('HSET', KEYS[1], unpack(ARGV, 7))
         if request then
-          redis.call('HSET', request, 'request', ARGV[3], 'result', ARGV[4])
-          redis.call('PEXPIRE', request, ARGV[5])
+          redis.call('SET', request, ARGV[3], 'PX', ARGV[4])
         end
-        for i = next, #KEYS do redis.call('ZADD', KEYS[i], 0, ARGV[2]) end
-        if stream then redis.call('XADD', stream, '*', ARGV[7], ARGV[6]) end
+        for i = at, #KEYS do redis.call('ZADD', KEYS[i], 0, ARGV[2]) end
+        if stream then redis.call('XADD', stream, '*', ARGV[6], ARGV[5]) end
         return 1
         """;
 }

@@ -45,6 +45,7 @@ public sealed class NotificationGrpcService(
 
         Func<V1.Delivery, V1.Delivery?> view;
         IReadOnlyList<StackExchange.Redis.RedisKey> index;
+        string? ofChallenge = null;
         Func<V1.Delivery, bool> matches = d =>
             (request.Status == DeliveryStatus.Unspecified || d.Status == request.Status)
             && (request.RecipientProfessionalId.Length == 0 || d.Recipient.ProfessionalId == request.RecipientProfessionalId)
@@ -67,6 +68,7 @@ public sealed class NotificationGrpcService(
             DisputeTelemetry.TagDispute(challengeId);
             view = await ChallengeViewAsync(caller, challengeId, request.Parent);
             index = [DeliveryStore.ChallengeIndex(challengeId)];
+            ofChallenge = challengeId;
         }
 
         var response = new ListDeliveriesResponse();
@@ -75,7 +77,7 @@ public sealed class NotificationGrpcService(
         var scanned = 0;
         while (true)
         {
-            var chunk = await deliveries.PageAsync(index, position, Math.Min(MaxScanPerPage, pageSize + 1));
+            var chunk = await deliveries.PageAsync(index, position, Math.Min(MaxScanPerPage, pageSize + 1), ofChallenge);
             if (chunk.Count == 0)
                 return response;
             foreach (var (member, delivery) in chunk)
@@ -126,7 +128,8 @@ public sealed class NotificationGrpcService(
             foreach (var (partition, entryId, delivery) in entries)
             {
                 cursor = cursor.After(partition, entryId);
-                await responseStream.WriteAsync(DeliveryViews.ForRecipientSystem(delivery, cursor.ToString()), cancellation);
+                if (delivery is not null)
+                    await responseStream.WriteAsync(DeliveryViews.ForRecipientSystem(delivery, cursor.ToString()), cancellation);
             }
             if (entries.Count == 0)
             {

@@ -23,7 +23,6 @@ namespace Disputes.Notification.Storage;
 public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outbox, RedisProcessedEvents? processedEvents = null)
 {
     public const string Prefix = "notification:";
-    public const string DeliveryField = "delivery";
     public const string ChallengeField = "challenge";
     public const string DeliveryIdField = "id";
 
@@ -93,13 +92,15 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
             var bytes = delivery.ToByteArray();
             _ = transaction.HashSetAsync(DeliveriesKey(challengeId), deliveryId, bytes);
             var member = IndexMember(delivery, i, challengeId, deliveryId);
-            _ = transaction.SortedSetAddAsync(ChallengeIndex(challengeId), member, 0);
+            _ = transaction.SortedSetAddAsync(ChallengeIndex(challengeId), ChallengeIndexMember(delivery, i, deliveryId), 0);
             _ = transaction.SortedSetAddAsync(AgencyIndex(delivery.Recipient.AgencyId, partition), member, 0);
             if (delivery.Recipient.ProfessionalId.Length > 0)
                 _ = transaction.SortedSetAddAsync(RecipientIndex(delivery.Recipient.AgencyId, delivery.Recipient.ProfessionalId, partition), member, 0);
             if (delivery.Channel == Channel.Stream)
             {
-                _ = transaction.StreamAddAsync(AgencyStream(delivery.Recipient.AgencyId, partition), DeliveryField, bytes,
+                // The entry names the delivery, which the log keeps anyway (a stream delivery never changes): not a second copy.
+                _ = transaction.StreamAddAsync(AgencyStream(delivery.Recipient.AgencyId, partition),
+                    [new NameValueEntry(ChallengeField, challengeId), new NameValueEntry(DeliveryIdField, deliveryId)],
                     maxLength: AgencyStreamLengthPerPartition, useApproximateMaxLength: true);
                 streamed.Add(delivery.Recipient.AgencyId);
             }
@@ -156,7 +157,9 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
     /// first <paramref name="take"/> of each) and merged: members are unique, so that is exactly the
     /// first <paramref name="take"/> of the whole index.
     /// </summary>
-    public async Task<IReadOnlyList<(string Position, Delivery? Delivery)>> PageAsync(IReadOnlyList<RedisKey> indexes, string? after, int take)
+    /// <param name="challengeId">The challenge whose own index this is (its members leave the challenge out); null for the cross-dispute indexes.</param>
+    public async Task<IReadOnlyList<(string Position, Delivery? Delivery)>> PageAsync(IReadOnlyList<RedisKey> indexes, string? after, int take,
+        string? challengeId = null)
     {
         var db = redis.GetDatabase();
         var ranges = db.CreateBatch();
@@ -173,7 +176,9 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
         var deliveries = members.Select(m =>
         {
             var parts = m.Split('|');
-            return (Position: m, Read: batch.HashGetAsync(DeliveriesKey(parts[1]), parts[2]));
+            return (Position: m, Read: challengeId is null
+                ? batch.HashGetAsync(DeliveriesKey(parts[1]), parts[2])
+                : batch.HashGetAsync(DeliveriesKey(challengeId), parts[1]));
         }).ToArray();
         batch.Execute();
         var page = new List<(string, Delivery?)>(deliveries.Length);
@@ -187,23 +192,35 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
 
     /// <summary>
     /// Entries of an agency's watch streams strictly after <paramref name="cursor"/>, at most
-    /// <paramref name="count"/> per partition, each partition in its own order, partitions merged by entry id.
+    /// <paramref name="count"/> per partition, each partition in its own order, partitions merged by entry
+    /// id, with the delivery each names (null if it is no longer stored: the watch moves past it).
     /// </summary>
-    public async Task<IReadOnlyList<(int Partition, string EntryId, Delivery Delivery)>> ReadAgencyStreamAsync(string agencyId, WatchCursor cursor, int count)
+    public async Task<IReadOnlyList<(int Partition, string EntryId, Delivery? Delivery)>> ReadAgencyStreamAsync(string agencyId, WatchCursor cursor, int count)
     {
         var db = redis.GetDatabase();
         var reads = RedisPartitions.All.Select(p => db.StreamReadAsync(AgencyStream(agencyId, p), cursor[p], count)).ToArray();
-        var entries = new List<(int, string, Delivery)>();
+        var named = new List<(int Partition, string EntryId, RedisValue ChallengeId, RedisValue DeliveryId)>();
         for (var p = 0; p < reads.Length; p++)
         {
             foreach (var entry in await reads[p])
             {
-                if (!entry[DeliveryField].IsNull)
-                    entries.Add((p, entry.Id.ToString(), Delivery.Parser.ParseFrom((byte[])entry[DeliveryField]!)));
+                if (!entry[ChallengeField].IsNullOrEmpty && !entry[DeliveryIdField].IsNullOrEmpty)
+                    named.Add((p, entry.Id.ToString(), entry[ChallengeField], entry[DeliveryIdField]));
             }
         }
         // A stable sort keeps each partition's own order; across partitions, older first.
-        return entries.OrderBy(e => e.Item2, Comparer<string>.Create(CompareIds)).ToArray();
+        named = named.OrderBy(e => e.EntryId, Comparer<string>.Create(CompareIds)).ToList();
+        var batch = db.CreateBatch();
+        var deliveries = named.Select(e => batch.HashGetAsync(DeliveriesKey(e.ChallengeId.ToString()), e.DeliveryId)).ToArray();
+        batch.Execute();
+        var entries = new List<(int, string, Delivery?)>(named.Count);
+        for (var i = 0; i < named.Count; i++)
+        {
+            // Written with its entry, in one transaction: missing only if removed by hand since.
+            var bytes = await deliveries[i];
+            entries.Add((named[i].Partition, named[i].EntryId, bytes.IsNull ? null : Delivery.Parser.ParseFrom((byte[])bytes!)));
+        }
+        return entries;
     }
 
     /// <summary>The cursor after the newest entry of every partition of an agency's stream: a new watch starts after it.</summary>
@@ -268,4 +285,11 @@ public sealed class DeliveryStore(IConnectionMultiplexer redis, RedisOutbox outb
     /// <summary>Sorts by creation time, then position within the event; then names the delivery.</summary>
     private static string IndexMember(Delivery delivery, int position, string challengeId, string deliveryId) =>
         $"{delivery.CreateTime.ToDateTimeOffset().ToUnixTimeMilliseconds():D13}.{position:D4}|{challengeId}|{deliveryId}";
+
+    /// <summary>
+    /// A member of a challenge's own index: without the challenge (its key names it), 45 bytes, so the
+    /// small sorted set keeps Redis's compact encoding (members up to 64 bytes), about a fifth of the memory.
+    /// </summary>
+    private static string ChallengeIndexMember(Delivery delivery, int position, string deliveryId) =>
+        $"{delivery.CreateTime.ToDateTimeOffset().ToUnixTimeMilliseconds():D13}.{position:D4}|{deliveryId}";
 }
