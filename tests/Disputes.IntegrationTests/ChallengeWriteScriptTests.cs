@@ -3,6 +3,7 @@ using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Grpc.Core;
@@ -66,6 +67,20 @@ public sealed class ChallengeWriteScriptTests(RedisServerFixture redis) : IAsync
         Assert.Equal(8, raises.Select(r => r.Answer.Name).Distinct().Count());
         Assert.Equal(8, await ClusterKeys.LengthAsync(Db, ChallengeStore.AllIndexes()));
         Assert.Equal(8, ClusterKeys.Matching(redis.Redis, "challenge:*requests:*").Length);
+    }
+
+    [Fact]
+    public async Task A_raise_with_a_request_id_is_refused_an_id_outside_the_request_ids_partition()
+    {
+        var request = RequestFingerprint.For(ChallengeCommand.Raise, "", Raiser, "raise-misplaced", new RaiseChallengeRequest())!;
+        var elsewhere = Enumerable.Range(0, 100).Select(_ => SortableId.New(TimeProvider.System))
+            .First(id => RedisPartitions.Of(id) != RedisPartitions.Of(request.Key));
+        var challenge = new ChallengeAggregate(new V1.Challenge { Name = $"challenges/{elsewhere}", Version = 1 });
+
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.CreateAsync(challenge, request, _events.Create(new V1.Events.ChallengeRaised { Challenge = challenge.Name })));
+
+        Assert.Equal(RedisPartitions.Of(request.Key), RedisPartitions.Of(ChallengeStore.NewId(request, TimeProvider.System)));
+        Assert.Empty(ClusterKeys.Matching(redis.Redis, "challenge:*"));
     }
 
     [Fact]

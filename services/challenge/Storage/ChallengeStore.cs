@@ -92,8 +92,12 @@ public sealed class ChallengeStore(IConnectionMultiplexer redis, RedisOutbox out
         return RedisPartitions.Of(id) == partition ? id : throw new InvalidOperationException("No id fell in the request's partition.");
     }
 
+    /// <param name="challenge">With a request id, a challenge whose id <see cref="NewId"/> drew for that request.</param>
     public Task<WriteOutcome> CreateAsync(ChallengeAggregate challenge, RequestFingerprint? request, EventEnvelope raised)
     {
+        // Otherwise a retry's request key would lie in another partition than the first call's, and never be found.
+        if (request is not null && RedisPartitions.Of(challenge.Id) != RedisPartitions.Of(request.Key))
+            throw new ArgumentException($"A raise with a request id takes its id from {nameof(NewId)}, in the request's partition.", nameof(challenge));
         var stored = challenge.ToMessage();
         var bytes = stored.ToByteArray();
         var partition = RedisPartitions.Of(challenge.Id);
