@@ -1,8 +1,8 @@
-using Disputes.Notification.Domain;
-using Disputes.EventBus.Redis;
 using System.Net;
 using System.Text.Json;
 using Disputes.EventBus;
+using Disputes.EventBus.Redis;
+using Disputes.Notification.Domain;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Storage;
 using Disputes.ServiceDefaults.Grpc;

@@ -1,5 +1,5 @@
-using Disputes.EventBus.Redis;
 using System.Net;
+using Disputes.EventBus.Redis;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Sending;
 using Disputes.Notification.Storage;
