@@ -87,6 +87,18 @@ public sealed class NotificationStoreLayoutTests(RedisServerFixture redis) : IAs
         Assert.NotNull(await redis.Redis.GetDatabase().KeyTimeToLiveAsync(request));
     }
 
+    [Fact]
+    public void A_parked_event_is_handled_again_in_its_disputes_context()
+    {
+        // Its processed mark is keyed in the dispute's slot, as on a first delivery: without the dispute the
+        // replayed handler's transaction would cross slots on a cluster, and the mark would not be the one checked.
+        var parked = new ParkedEvents.Parked("t", "{}", "event-1", "challenge", DateTimeOffset.UnixEpoch, null);
+
+        var context = ParkedEvents.ContextOf(parked, "01JD0000000000000000000042");
+
+        Assert.Equal(("event-1", "01JD0000000000000000000042"), (context.EventId, context.DisputeId));
+    }
+
     private static Delivery Delivery(string challengeId, string eventId, string agency, string professional, Channel channel, DateTimeOffset at) => new()
     {
         Name = $"challenges/{challengeId}/deliveries/{DeliveryIds.For(eventId, new Notice(RecipientRole.Referrer, new Party { AgencyId = agency, ProfessionalId = professional }, "n", Stage.ProfessionalDiscussion, "m"), channel, channel.ToString())}",

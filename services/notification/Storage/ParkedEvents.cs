@@ -38,6 +38,11 @@ public sealed class ParkedEvents(IConnectionMultiplexer redis)
     public Task RemoveAsync(string challengeId, RedisValue raw) =>
         redis.GetDatabase().ListRemoveAsync(KeyOf(challengeId), raw, 1);
 
-    public static EventContext ContextOf(Parked parked) =>
-        new(parked.EventId, parked.Source, parked.Time, parked.TraceParent, null);
+    /// <summary>
+    /// The context a parked event is handled again with: its dispute included, which keys its processed
+    /// mark in the dispute's slot, the same mark a first delivery writes (and the one transaction of the
+    /// handler's writes stays in one slot on a Redis Cluster).
+    /// </summary>
+    public static EventContext ContextOf(Parked parked, string challengeId) =>
+        new(parked.EventId, parked.Source, parked.Time, parked.TraceParent, challengeId);
 }
