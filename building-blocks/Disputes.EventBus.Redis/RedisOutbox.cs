@@ -31,13 +31,6 @@ public sealed class RedisOutbox(IOptions<EventBusOptions> options)
     public IReadOnlyList<RedisKey> StreamKeys { get; } = RedisPartitions.All.Select(p => RedisPartitions.KeyIn(options.Value.AppId + ":", p, "outbox")).ToArray();
 
     /// <summary>
-    /// Partition 0's stream, for writers not yet moved to <see cref="StreamKeyOf"/>: their events are
-    /// still relayed (partition 0 is read like any other), but a script writing a dispute's keys with it
-    /// crosses slots on a Redis Cluster. Use <see cref="StreamKeyOf"/>; this goes once nothing uses it.
-    /// </summary>
-    public RedisKey StreamKey => StreamKeys[0];
-
-    /// <summary>
     /// The outbox stream a dispute's events are written to, in the dispute's hash slot, so a script
     /// or transaction that changes the dispute can add its event in the same step.
     /// </summary>

@@ -182,7 +182,7 @@ public sealed class ChallengeCommandsTests(RedisServerFixture redis) : IAsyncLif
 
         var raised = await _commands.RaiseAsync(request, Raiser);
 
-        var stored = (byte[])(await Db.HashGetAsync($"challenge:challenges:{raised.Name[11..]}", "data"))!;
+        var stored = (byte[])(await Db.HashGetAsync(ChallengeStore.ChallengeKey(raised.Name[11..]), "data"))!;
         Assert.True(stored.Length < 4096, $"stored {stored.Length} bytes");
         Assert.True(raised.CalculateSize() < 4096);
         var listed = await _queries.ListAsync(new ListChallengesRequest(), C("eng-1", "platform", DisputeRoles.Support));
@@ -258,6 +258,33 @@ public sealed class ChallengeCommandsTests(RedisServerFixture redis) : IAsyncLif
         Assert.Equal(6, partnershipView.Challenges.Count);
         Assert.Empty(none.Challenges);
         Assert.Empty(outsider.Challenges);
+    }
+
+    [Fact]
+    public async Task A_list_merges_every_partition_newest_first_and_its_pages_cover_each_challenge_once()
+    {
+        var names = new List<string>();
+        for (var i = 0; i < 40; i++)
+            names.Add((await _commands.RaiseAsync(NewRaise(child: i % 3 == 0 ? "third" : "other"), Raiser)).Name);
+        // Ids are monotonic within the process, so the raise order is the id order.
+        names.Reverse();
+        Assert.True(names.Select(n => RedisPartitions.Of(n["challenges/".Length..])).Distinct().Count() > 8, "the challenges spread over the partitions");
+
+        var paged = new List<string>();
+        var token = "";
+        var pages = 0;
+        do
+        {
+            var page = await _queries.ListAsync(new ListChallengesRequest { PageSize = 7, PageToken = token }, Raiser);
+            paged.AddRange(page.Challenges.Select(c => c.Name));
+            token = page.NextPageToken;
+            pages++;
+        }
+        while (token.Length > 0 && pages < 20);
+        var thirds = await _queries.ListAsync(new ListChallengesRequest { ChildReference = "third", PageSize = 5 }, Partnership);
+
+        Assert.Equal(names, paged);
+        Assert.Equal(names.Where((_, i) => (39 - i) % 3 == 0).Take(5), thirds.Challenges.Select(c => c.Name));
     }
 
     private static WithdrawChallengeRequest Withdraw(string name, string etag) => new() { Name = name, Etag = etag, Reason = "Resolved informally." };

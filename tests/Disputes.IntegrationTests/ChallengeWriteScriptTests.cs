@@ -3,6 +3,7 @@ using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Grpc.Core;
@@ -46,7 +47,55 @@ public sealed class ChallengeWriteScriptTests(RedisServerFixture redis) : IAsync
 
         Assert.Single(raises.Select(r => r.Name).Distinct());
         Assert.Equal(1, await OutboxLength());
-        Assert.Equal(1, await Db.SortedSetLengthAsync(ChallengeStore.AllIndex));
+        Assert.Equal(1, await ClusterKeys.LengthAsync(Db, ChallengeStore.AllIndexes()));
+        // The request id lies in the slot of the challenge it created (the script refuses nothing on a cluster).
+        var id = raises[0].Name["challenges/".Length..];
+        var requestKey = Assert.Single(ClusterKeys.Matching(redis.Redis, "challenge:*requests:*"));
+        Assert.Equal(HashSlot.Of(ChallengeStore.ChallengeKey(id)), HashSlot.Of(requestKey));
+    }
+
+    [Fact]
+    public async Task Retried_raises_racing_under_many_request_ids_each_replay_their_own_challenge()
+    {
+        // Each request id picks its partition; every retry of it, however the race goes, answers the one challenge it raised.
+        var raises = await Task.WhenAll(Enumerable.Range(0, 8).SelectMany(n => Enumerable.Range(0, 4).Select(_ =>
+            Task.Run(async () => (RequestId: $"raise-{n}", Answer: await _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: $"raise-{n}"), Raiser))))));
+
+        var byRequest = raises.GroupBy(r => r.RequestId).ToArray();
+        Assert.Equal(8, byRequest.Length);
+        Assert.All(byRequest, retries => Assert.Single(retries.Select(r => r.Answer.Name).Distinct()));
+        Assert.Equal(8, raises.Select(r => r.Answer.Name).Distinct().Count());
+        Assert.Equal(8, await ClusterKeys.LengthAsync(Db, ChallengeStore.AllIndexes()));
+        Assert.Equal(8, ClusterKeys.Matching(redis.Redis, "challenge:*requests:*").Length);
+    }
+
+    [Fact]
+    public async Task A_raise_with_a_request_id_is_refused_an_id_outside_the_request_ids_partition()
+    {
+        var request = RequestFingerprint.For(ChallengeCommand.Raise, "", Raiser, "raise-misplaced", new RaiseChallengeRequest())!;
+        var elsewhere = Enumerable.Range(0, 100).Select(_ => SortableId.New(TimeProvider.System))
+            .First(id => RedisPartitions.Of(id) != RedisPartitions.Of(request.Key));
+        var challenge = new ChallengeAggregate(new V1.Challenge { Name = $"challenges/{elsewhere}", Version = 1 });
+
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.CreateAsync(challenge, request, _events.Create(new V1.Events.ChallengeRaised { Challenge = challenge.Name })));
+
+        Assert.Equal(RedisPartitions.Of(request.Key), RedisPartitions.Of(ChallengeStore.NewId(request, TimeProvider.System)));
+        Assert.Empty(ClusterKeys.Matching(redis.Redis, "challenge:*"));
+    }
+
+    [Fact]
+    public async Task A_challenges_keys_and_its_outbox_stream_share_one_hash_slot()
+    {
+        var raised = await _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: "raise-slot"), Raiser);
+        await _commands.WithdrawAsync(new WithdrawChallengeRequest { Name = raised.Name, Reason = "Agreed.", RequestId = "withdraw-slot" }, Raiser);
+
+        var id = raised.Name["challenges/".Length..];
+        var keys = ClusterKeys.Matching(redis.Redis, "challenge:*").Where(k => !k.EndsWith(":outbox", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(6, keys.Length); // the challenge, two request ids, the partition's all, police and childrens-social-care indexes
+        Assert.All(keys, key => Assert.Equal(HashSlot.Of(ChallengeStore.ChallengeKey(id)), HashSlot.Of(key)));
+        Assert.All(keys, key => Assert.StartsWith("challenge:" + RedisPartitions.TagOf(id) + ":", key));
+        // Both events went to the dispute's outbox stream, the one the bus relays for its partition.
+        Assert.Equal(2, await Db.StreamLengthAsync(_outbox.StreamKeyOf(id)));
     }
 
     [Fact]
@@ -102,17 +151,18 @@ public sealed class ChallengeWriteScriptTests(RedisServerFixture redis) : IAsync
     public async Task A_script_that_fails_has_written_nothing()
     {
         // An index key of the wrong type makes the last write of the raise fail: every check runs before the first write.
-        await Db.StringSetAsync(ChallengeStore.AgencyIndex("childrens-social-care"), "not a sorted set");
+        foreach (var partition in RedisPartitions.All)
+            await Db.StringSetAsync(ChallengeStore.AgencyIndex("childrens-social-care", partition), "not a sorted set");
 
         var failure = await Assert.ThrowsAnyAsync<RedisException>(() =>
             _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: "raise-broken"), Raiser));
 
         Assert.Contains("WRONGTYPE", failure.Message, StringComparison.Ordinal);
         Assert.Equal(0, await OutboxLength());
-        Assert.Equal(0, await Db.SortedSetLengthAsync(ChallengeStore.AllIndex));
-        Assert.Equal(0, await Db.SortedSetLengthAsync(ChallengeStore.AgencyIndex("police")));
-        var keys = redis.Redis.GetServers()[0].Keys(pattern: "challenge:*").Select(k => k.ToString()).ToArray();
-        Assert.Equal([ChallengeStore.AgencyIndex("childrens-social-care").ToString()], keys);
+        Assert.Equal(0, await ClusterKeys.LengthAsync(Db, ChallengeStore.AllIndexes()));
+        Assert.Equal(0, await ClusterKeys.LengthAsync(Db, ChallengeStore.AgencyIndexes("police")));
+        var keys = ClusterKeys.Matching(redis.Redis, "challenge:*");
+        Assert.Equal(ChallengeStore.AgencyIndexes("childrens-social-care").Select(k => k.ToString()).Order(StringComparer.Ordinal), keys);
     }
 
     [Fact]
@@ -121,7 +171,7 @@ public sealed class ChallengeWriteScriptTests(RedisServerFixture redis) : IAsync
         var raised = await _commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: "raise-ttl"), Raiser);
         await _commands.WithdrawAsync(new WithdrawChallengeRequest { Name = raised.Name, Reason = "Agreed.", RequestId = "withdraw-ttl" }, Raiser);
 
-        var requestKeys = redis.Redis.GetServers()[0].Keys(pattern: "challenge:requests:*").ToArray();
+        var requestKeys = ClusterKeys.Matching(redis.Redis, "challenge:*requests:*");
         Assert.Equal(2, requestKeys.Length);
         foreach (var key in requestKeys)
         {

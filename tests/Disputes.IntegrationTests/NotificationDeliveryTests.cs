@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Notification.Domain;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Storage;
 using Disputes.ServiceDefaults.Grpc;
@@ -26,6 +27,44 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
     private IDatabase Db => redis.Redis.GetDatabase();
 
     private static string NewId() => SortableId.New(TimeProvider.System);
+
+    /// <summary>A challenge id of one partition, for a test that reads one partition's stream.</summary>
+    private static string NewIdIn(int partition)
+    {
+        while (true)
+        {
+            var id = NewId();
+            if (RedisPartitions.Of(id) == partition)
+                return id;
+        }
+    }
+
+    private async Task<long> AgencyStreamLengthAsync(string agency)
+    {
+        long length = 0;
+        foreach (var partition in RedisPartitions.All)
+            length += await Db.StreamLengthAsync(DeliveryStore.AgencyStream(agency, partition));
+        return length;
+    }
+
+    private async Task<StreamEntry[]> AllAsync(Func<int, RedisKey> keyOf)
+    {
+        var entries = new List<StreamEntry>();
+        foreach (var partition in RedisPartitions.All)
+            entries.AddRange(await Db.StreamRangeAsync(keyOf(partition)));
+        return entries.ToArray();
+    }
+
+    private async Task<long> PendingSendsAsync()
+    {
+        long pending = 0;
+        foreach (var partition in RedisPartitions.All)
+        {
+            if (await Db.KeyExistsAsync(DeliveryStore.SendQueue(partition)))
+                pending += (await Db.StreamPendingAsync(DeliveryStore.SendQueue(partition), "senders")).PendingMessageCount;
+        }
+        return pending;
+    }
 
     public static ChallengeRaised Raise(string id, string raising = "police", string receiving = "childrens-social-care", bool lookedAfter = false) => new()
     {
@@ -81,7 +120,7 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         Assert.Equal(first.Deliveries, again.Deliveries);
         Assert.Equal(2, again.Deliveries.Count);
         Assert.All(again.Deliveries, d => Assert.Equal(DeliveryStatus.Delivered, d.Status));
-        Assert.Equal(2, await Db.StreamLengthAsync(DeliveryStore.AgencyStream("police")) + await Db.StreamLengthAsync(DeliveryStore.AgencyStream("childrens-social-care")));
+        Assert.Equal(2, await AgencyStreamLengthAsync("police") + await AgencyStreamLengthAsync("childrens-social-care"));
         // Each delivered notice is published once, for the record to show when the referrer was told.
         await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync("notification-delivered") == 2, "two NotificationDelivered events are published");
         var published = (await Db.StreamRangeAsync("notification-delivered"))
@@ -98,13 +137,13 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         var id = NewId();
         await host.PublishAsync(new ChallengeAcknowledged { Challenge = $"challenges/{id}", Version = 2, Actor = new Party { AgencyId = "childrens-social-care", ProfessionalId = "sw-7" } });
         await host.PublishAsync(new ChallengeEscalated { Challenge = $"challenges/{id}", Version = 3, FromStage = Stage.ProfessionalDiscussion, ToStage = Stage.LineManagers });
-        await Eventually.HoldsAsync(async () => await Db.ListLengthAsync($"notification:parked:{id}") == 2, "both events are parked");
+        await Eventually.HoldsAsync(async () => await Db.ListLengthAsync(ParkedEvents.KeyOf(id)) == 2, "both events are parked");
 
         await host.PublishAsync(Raise(id));
 
         var log = await DeliveriesAsync(host, $"challenges/{id}", host.Bearer("pc-101", "police"), 4);
         Assert.Equal(["challenge-acknowledged", "challenge-escalated", "challenge-received", "challenge-to-acknowledge"], log.Deliveries.Select(d => d.Notice).Order());
-        await Eventually.HoldsAsync(async () => await Db.ListLengthAsync($"notification:parked:{id}") == 0, "the parked events are replayed");
+        await Eventually.HoldsAsync(async () => await Db.ListLengthAsync(ParkedEvents.KeyOf(id)) == 0, "the parked events are replayed");
         Assert.Equal(0, await Db.StreamLengthAsync("challenge-acknowledged-deadletter"));
     }
 
@@ -308,11 +347,13 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         Assert.Equal(4, receiver.Requests.Count);
         Assert.Equal(4, webhook.AttemptsLog.Count);
         Assert.All(webhook.AttemptsLog, a => { Assert.Equal("failed", a.Outcome); Assert.Equal(503, a.StatusCode); });
-        var dead = Assert.Single(await Db.StreamRangeAsync(DeliveryStore.DeadLetters));
+        var dead = Assert.Single(await AllAsync(DeliveryStore.DeadLetters));
         Assert.Equal(webhook.Name.Split('/')[3], dead[DeliveryStore.DeliveryIdField].ToString());
         await Eventually.HoldsAsync(async () => (await Db.StreamRangeAsync("notification-delivered"))
             .Any(e => e["data"].ToString().Contains("DELIVERY_STATUS_FAILED")), "the given-up delivery is published");
-        Assert.Equal(0, (await Db.StreamPendingAsync(DeliveryStore.SendQueue, "senders")).PendingMessageCount);
+        Assert.Equal(0, await PendingSendsAsync());
+        // A done job is not kept.
+        Assert.Empty(await AllAsync(DeliveryStore.SendQueue));
     }
 
     [Fact]
@@ -321,7 +362,7 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         await using var slow = await WebhookReceiver.StartAsync();
         slow.Delay = TimeSpan.FromSeconds(20);
         await using var fast = await WebhookReceiver.StartAsync();
-        await Db.StreamAddAsync(DeliveryStore.SendQueue, "unexpected", "entry");
+        await Db.StreamAddAsync(DeliveryStore.SendQueue(3), "unexpected", "entry");
         await using var host = await NotificationHost.StartAsync(redis, new Dictionary<string, string?> { ["Notification:Sending:Concurrency"] = "4" });
         await RegisterAsync(host, slow, "childrens-social-care");
         await RegisterAsync(host, fast, "police");
@@ -337,7 +378,7 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "a later delivery waited for the slow endpoint");
         Assert.Equal("police", webhook.Recipient.AgencyId);
         Assert.Equal(2, fast.Requests.Count);
-        Assert.Single(await Db.StreamRangeAsync(DeliveryStore.DeadLetters), e => e["job"].HasValue);
+        Assert.Single(await AllAsync(DeliveryStore.DeadLetters), e => e["job"].HasValue);
     }
 
     [Fact]
@@ -345,14 +386,15 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
     {
         var challengeId = NewId();
         // A delivery whose stored bytes cannot be read: every sender that takes the job fails on it.
-        await Db.HashSetAsync($"notification:deliveries:{challengeId}", "poison", new byte[] { 0xFF, 0xFF, 0xFF });
-        await Db.StreamAddAsync(DeliveryStore.SendQueue, [new NameValueEntry(DeliveryStore.ChallengeField, challengeId), new NameValueEntry(DeliveryStore.DeliveryIdField, "poison")]);
+        var partition = RedisPartitions.Of(challengeId);
+        await Db.HashSetAsync(DeliveryStore.DeliveriesKey(challengeId), "poison", new byte[] { 0xFF, 0xFF, 0xFF });
+        await Db.StreamAddAsync(DeliveryStore.SendQueue(partition), [new NameValueEntry(DeliveryStore.ChallengeField, challengeId), new NameValueEntry(DeliveryStore.DeliveryIdField, "poison")]);
         await using var host = await NotificationHost.StartAsync(redis, new Dictionary<string, string?> { ["Notification:Sending:ReclaimAfter"] = "00:00:00.200" });
 
-        await Eventually.HoldsAsync(async () => (await Db.StreamRangeAsync(DeliveryStore.DeadLetters)).Any(e => e[DeliveryStore.DeliveryIdField] == "poison"),
+        await Eventually.HoldsAsync(async () => (await Db.StreamRangeAsync(DeliveryStore.DeadLetters(partition))).Any(e => e[DeliveryStore.DeliveryIdField] == "poison"),
             "the poison job is dead-lettered", TimeSpan.FromSeconds(30));
-        Assert.Equal(0, (await Db.StreamPendingAsync(DeliveryStore.SendQueue, "senders")).PendingMessageCount);
-        Assert.Equal(0, await Db.HashLengthAsync(Disputes.Notification.Sending.DeliverySender.JobTries));
+        Assert.Equal(0, (await Db.StreamPendingAsync(DeliveryStore.SendQueue(partition), "senders")).PendingMessageCount);
+        Assert.Equal(0, await Db.HashLengthAsync(Disputes.Notification.Sending.DeliverySender.JobTries(partition)));
     }
 
     [Fact]
@@ -379,7 +421,7 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         // Four deliveries of four attempts each would be sixteen calls; the open circuit spared the endpoint most of them.
         Assert.Equal(failed.Sum(d => d.Attempts), receiver.Requests.Count);
         Assert.True(receiver.Requests.Count <= 5, $"the endpoint was called {receiver.Requests.Count} times");
-        Assert.Equal(4, (await Db.StreamRangeAsync(DeliveryStore.DeadLetters)).Length);
+        Assert.Equal(4, (await AllAsync(DeliveryStore.DeadLetters)).Length);
     }
 
     [Fact]
@@ -446,7 +488,11 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         while (seen.Count < 2 && await firstWatch.ResponseStream.MoveNext(cancel.Token))
             seen.Add(firstWatch.ResponseStream.Current);
         firstWatch.Dispose();
-        Assert.True(string.CompareOrdinal(seen[0].Cursor, seen[1].Cursor) < 0 || seen[0].Cursor.Length < seen[1].Cursor.Length);
+        // Each cursor moves one partition's position forward and keeps the others.
+        Assert.True(WatchCursor.TryParse(seen[0].Cursor, RedisPartitions.Count, out var firstCursor));
+        Assert.True(WatchCursor.TryParse(seen[1].Cursor, RedisPartitions.Count, out var secondCursor));
+        Assert.NotEqual(seen[0].Cursor, seen[1].Cursor);
+        Assert.All(RedisPartitions.All, p => Assert.True(DeliveryStore.CompareIds(firstCursor[p], secondCursor[p]) <= 0));
 
         // More arrive while disconnected; resuming after the last cursor received gets exactly the rest.
         var later = Enumerable.Range(0, 2).Select(_ => NewId()).ToArray();
@@ -479,28 +525,31 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
     {
         await using var host = await NotificationHost.StartAsync(redis);
         var watcher = host.Bearer("sys-1", "police");
-        var ids = new[] { NewId(), NewId() };
+        // Two challenges of one partition: their deliveries share that partition's stream.
+        const int partition = 5;
+        var ids = new[] { NewIdIn(partition), NewIdIn(partition) };
         foreach (var id in ids)
         {
             await host.PublishAsync(Raise(id));
             await DeliveriesAsync(host, $"challenges/{id}", watcher, 2);
         }
-        var entries = await Db.StreamRangeAsync(DeliveryStore.AgencyStream("police"));
+        var entries = await Db.StreamRangeAsync(DeliveryStore.AgencyStream("police", partition));
         Assert.Equal(2, entries.Length);
-        var oldest = entries[0].Id.ToString();
+        var start = WatchCursor.Start(RedisPartitions.Count);
+        var oldest = start.After(partition, entries[0].Id.ToString()).ToString();
 
         // Nothing trimmed: resuming from the oldest gives the newer one.
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var resumed = host.Client.WatchNotifications(new WatchNotificationsRequest { Parent = "agencies/police", ResumeCursor = oldest }, watcher, cancellationToken: cancel.Token);
         Assert.True(await resumed.ResponseStream.MoveNext(cancel.Token));
-        Assert.Equal(entries[1].Id.ToString(), resumed.ResponseStream.Current.Cursor);
+        Assert.Equal(start.After(partition, entries[1].Id.ToString()).ToString(), resumed.ResponseStream.Current.Cursor);
         resumed.Dispose();
 
         // The stream keeps a bounded length: once the entry after a cursor is gone, resuming there is refused.
-        var newest = entries[1].Id.ToString();
-        await Db.StreamTrimAsync(DeliveryStore.AgencyStream("police"), 1);
+        var newest = start.After(partition, entries[1].Id.ToString()).ToString();
+        await Db.StreamTrimAsync(DeliveryStore.AgencyStream("police", partition), 1);
         var expired = await Assert.ThrowsAsync<RpcException>(() => host.Client.WatchNotifications(
-            new WatchNotificationsRequest { Parent = "agencies/police", ResumeCursor = "0-1" }, watcher, cancellationToken: cancel.Token).ResponseStream.MoveNext(cancel.Token));
+            new WatchNotificationsRequest { Parent = "agencies/police", ResumeCursor = start.After(partition, "0-1").ToString() }, watcher, cancellationToken: cancel.Token).ResponseStream.MoveNext(cancel.Token));
         Assert.Equal(StatusCode.FailedPrecondition, expired.StatusCode);
 
         // A watcher that had seen the newest is still current.
@@ -510,6 +559,27 @@ public sealed class NotificationDeliveryTests(RedisServerFixture redis) : IAsync
         Assert.True(await current.ResponseStream.MoveNext(cancel.Token));
         Assert.StartsWith($"challenges/{third}/", current.ResponseStream.Current.Name);
         current.Dispose();
+    }
+
+    [Fact]
+    public async Task A_watch_sees_a_delivery_of_a_partition_whose_stream_lags_behind_another()
+    {
+        // The partitions' streams are written independently (on a cluster, by different nodes and clocks):
+        // a cursor far ahead in one partition must not hide what another partition gets later.
+        await using var host = await NotificationHost.StartAsync(redis);
+        var watcher = host.Bearer("sys-1", "police");
+        var id = NewIdIn(9);
+        var ahead = WatchCursor.Start(RedisPartitions.Count).After(2, "99999999999999-0").ToString();
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var watch = host.Client.WatchNotifications(new WatchNotificationsRequest { Parent = "agencies/police", ResumeCursor = ahead }, watcher, cancellationToken: cancel.Token);
+        await host.PublishAsync(Raise(id));
+
+        Assert.True(await watch.ResponseStream.MoveNext(cancel.Token));
+        Assert.StartsWith($"challenges/{id}/", watch.ResponseStream.Current.Name);
+        Assert.True(WatchCursor.TryParse(watch.ResponseStream.Current.Cursor, RedisPartitions.Count, out var next));
+        Assert.Equal("99999999999999-0", next[2]);
+        Assert.NotEqual("0-0", next[9]);
     }
 
     private static async Task<WebhookSubscription> RegisterAsync(NotificationHost host, WebhookReceiver receiver, string agency)

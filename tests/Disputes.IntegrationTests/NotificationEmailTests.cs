@@ -81,11 +81,16 @@ public sealed class NotificationEmailTests(RedisServerFixture redis, SmtpServerF
     private async Task SendQueueDrainedAsync() =>
         await Eventually.HoldsAsync(async () =>
         {
-            var last = await Db.StreamRangeAsync(DeliveryStore.SendQueue, "-", "+", count: 1, messageOrder: Order.Descending);
-            if (last.Length == 0)
-                return true;
-            var group = (await Db.StreamGroupInfoAsync(DeliveryStore.SendQueue)).SingleOrDefault();
-            return group.PendingMessageCount == 0 && group.LastDeliveredId == last[0].Id;
+            foreach (var partition in RedisPartitions.All)
+            {
+                var last = await Db.StreamRangeAsync(DeliveryStore.SendQueue(partition), "-", "+", count: 1, messageOrder: Order.Descending);
+                if (last.Length == 0)
+                    continue;
+                var group = (await Db.StreamGroupInfoAsync(DeliveryStore.SendQueue(partition))).SingleOrDefault();
+                if (group.PendingMessageCount != 0 || group.LastDeliveredId != last[0].Id)
+                    return false;
+            }
+            return true;
         }, "every send job is done", TimeSpan.FromSeconds(30));
 
     [Fact]
@@ -178,8 +183,7 @@ public sealed class NotificationEmailTests(RedisServerFixture redis, SmtpServerF
     {
         // A replica whose sender has stopped: the job waits in the queue until the subscription is gone.
         var idle = await StartAsync();
-        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync(DeliveryStore.SendQueue)
-            && (await Db.StreamGroupInfoAsync(DeliveryStore.SendQueue)).Length == 1, "the sender has looked at its queue");
+        await Eventually.HoldsAsync(async () => await SenderGroupsMadeAsync(), "the sender has looked at its queues");
         await idle.Services.GetServices<IHostedService>().OfType<DeliverySender>().Single().StopAsync(CancellationToken.None);
         var address = NewAddress("police");
         var subscription = await SubscribeAsync(idle, "police", address);
@@ -360,5 +364,16 @@ public sealed class NotificationEmailTests(RedisServerFixture redis, SmtpServerF
             new DeleteEmailSubscriptionRequest { Name = "agencies/police/emailSubscriptions/" + NewId() }, manager).ResponseAsync)).StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => host.Client.ListEmailSubscriptionsAsync(
             new ListEmailSubscriptionsRequest { Parent = "agencies/police", PageSize = -1 }, manager).ResponseAsync)).StatusCode);
+    }
+
+    /// <summary>The sender has made its group on every partition's send queue.</summary>
+    private async Task<bool> SenderGroupsMadeAsync()
+    {
+        foreach (var partition in RedisPartitions.All)
+        {
+            if (!await Db.KeyExistsAsync(DeliveryStore.SendQueue(partition)) || (await Db.StreamGroupInfoAsync(DeliveryStore.SendQueue(partition))).Length != 1)
+                return false;
+        }
+        return true;
     }
 }

@@ -35,7 +35,7 @@ public sealed class NotificationFullPathTests(RedisServerFixture redis) : IAsync
         var name = $"challenges/{id}";
         var raised = NotificationDeliveryTests.Raise(id, lookedAfter: true);
         await host.PublishAsync(raised);
-        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().KeyExistsAsync($"notification:facts:{id}"), "the raise is known");
+        await Eventually.HoldsAsync(async () => await redis.Redis.GetDatabase().KeyExistsAsync(Disputes.Notification.Storage.DisputeFactsStore.KeyOf(id)), "the raise is known");
 
         ResponsibleParty Rp(Party p, Responsibility r) => new() { Party = p, Responsibility = r };
         var path = new Google.Protobuf.IMessage[]

@@ -1,4 +1,5 @@
 using System.Net;
+using Disputes.EventBus.Redis;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Sending;
 using Disputes.Notification.Storage;
@@ -134,8 +135,7 @@ public sealed class NotificationWakeTests(RedisServerFixture redis) : IAsyncLife
     /// <summary>The sender has made its group, then its first (empty) read, and now waits.</summary>
     private async Task SenderWaitsAsync()
     {
-        await Eventually.HoldsAsync(async () => await Db.KeyExistsAsync(DeliveryStore.SendQueue)
-            && (await Db.StreamGroupInfoAsync(DeliveryStore.SendQueue)).Length == 1, "the sender has made its group");
+        await Eventually.HoldsAsync(async () => await SenderGroupsMadeAsync(), "the sender has made its groups");
         await Task.Delay(300);
     }
 
@@ -165,5 +165,16 @@ public sealed class NotificationWakeTests(RedisServerFixture redis) : IAsyncLife
         await Eventually.HoldsAsync(async () => (found = await WebhookAsync(host, challengeId))?.Status == status,
             $"the webhook delivery of {challengeId} is {status}", TimeSpan.FromSeconds(30));
         return found!;
+    }
+
+    /// <summary>The sender has made its group on every partition's send queue.</summary>
+    private async Task<bool> SenderGroupsMadeAsync()
+    {
+        foreach (var partition in RedisPartitions.All)
+        {
+            if (!await Db.KeyExistsAsync(DeliveryStore.SendQueue(partition)) || (await Db.StreamGroupInfoAsync(DeliveryStore.SendQueue(partition))).Length != 1)
+                return false;
+        }
+        return true;
     }
 }

@@ -183,13 +183,15 @@ public sealed class OutboxAndWireTests(RedisServerFixture redis) : IAsyncLifetim
             Version = 1,
         });
 
-        var first = await store.CreateAsync(Named("01JD0000000000000000000001"), request, challengeApp.Events.Create(TestEvents.Raised(1)));
-        var retry = await store.CreateAsync(Named("01JD0000000000000000000002"), request, challengeApp.Events.Create(TestEvents.Raised(2)));
+        // Each call draws its id in the request id's partition, as a raise does.
+        var (firstId, retryId) = (ChallengeStore.NewId(request, TimeProvider.System), ChallengeStore.NewId(request, TimeProvider.System));
+        var first = await store.CreateAsync(Named(firstId), request, challengeApp.Events.Create(TestEvents.Raised(1)));
+        var retry = await store.CreateAsync(Named(retryId), request, challengeApp.Events.Create(TestEvents.Raised(2)));
 
         Assert.IsType<WriteOutcome.Written>(first);
         var replayed = Assert.IsType<WriteOutcome.AlreadyApplied>(retry);
-        Assert.Equal("challenges/01JD0000000000000000000001", replayed.Request.Result.Name);
-        Assert.Null(await store.GetAsync("01JD0000000000000000000002"));
+        Assert.Equal($"challenges/{firstId}", replayed.Request.Result.Name);
+        Assert.Null(await store.GetAsync(retryId));
         Assert.Equal(1, await outbox.LengthAsync(Db));
     }
 

@@ -173,7 +173,7 @@ public sealed class WakeDontPollTests(RedisServerFixture redis) : IAsyncLifetime
         await commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: "raise-ttl-1"),
             new Caller("pc-101", "police", new HashSet<string> { DisputeRoles.Practitioner }));
 
-        var requestKeys = redis.Redis.GetServers()[0].Keys(pattern: "challenge:requests:*").ToArray();
+        var requestKeys = ClusterKeys.Matching(redis.Redis, "challenge:*requests:*");
         var key = Assert.Single(requestKeys);
         var ttl = await Db.KeyTimeToLiveAsync(key);
         Assert.NotNull(ttl);

@@ -24,11 +24,12 @@ public sealed class ChallengeCommandHandler(ChallengeStore store, IntegrationEve
         RaiseChallengeRules.EnsureRaiserIsCaller(request.Challenge?.RaisingParty, caller);
         RaiseChallengeRules.Validate(request);
 
-        var id = SortableId.New(timeProvider);
-        var raised = ChallengeAggregate.Raise(request, caller, id, timeProvider.GetUtcNow(), DisputeTelemetry.CurrentTraceId());
         // The canonical raise is what the raise may set, without the server's choices.
         var canonical = new RaiseChallengeRequest { Challenge = CanonicalRaise(request.Challenge!) };
         var fingerprint = RequestFingerprint.For(ChallengeCommand.Raise, "", caller, request.RequestId, canonical);
+        // In the request id's partition, so a retry finds the first call's request id in the slot it writes.
+        var id = ChallengeStore.NewId(fingerprint, timeProvider);
+        var raised = ChallengeAggregate.Raise(request, caller, id, timeProvider.GetUtcNow(), DisputeTelemetry.CurrentTraceId());
 
         // No read of the request id first: the write checks it before anything else and answers with what it produced.
         DisputeTelemetry.TagDispute(id);
@@ -106,7 +107,7 @@ public sealed class ChallengeCommandHandler(ChallengeStore store, IntegrationEve
         var fingerprint = RequestFingerprint.For(command, id, caller, requestId, canonicalRequest);
 
         // 1. A request id already applied returns what it produced.
-        if (fingerprint is not null && await store.GetAppliedRequestAsync(fingerprint) is { } applied)
+        if (fingerprint is not null && await store.GetAppliedRequestAsync(id, fingerprint) is { } applied)
             return Replay(applied, fingerprint, caller);
 
         try
@@ -116,7 +117,7 @@ public sealed class ChallengeCommandHandler(ChallengeStore store, IntegrationEve
         catch (global::Grpc.Core.RpcException) when (fingerprint is not null)
         {
             // A retry that raced its own first call read the challenge after that call changed it: still a replay.
-            if (await store.GetAppliedRequestAsync(fingerprint) is { } raced)
+            if (await store.GetAppliedRequestAsync(id, fingerprint) is { } raced)
                 return Replay(raced, fingerprint, caller);
             throw;
         }

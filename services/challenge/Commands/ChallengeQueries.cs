@@ -67,14 +67,14 @@ public sealed class ChallengeQueries(ChallengeStore store)
         return response;
     }
 
-    /// <summary>The narrowest index the caller may read: the partnership and support read all, others their agency's.</summary>
-    private static RedisKey IndexFor(ListChallengesRequest request, Caller caller)
+    /// <summary>The narrowest index the caller may read (its 16 partitions): the partnership and support read all, others their agency's.</summary>
+    private static IReadOnlyList<RedisKey> IndexFor(ListChallengesRequest request, Caller caller)
     {
         if (!DisputeAccess.SeesAllDisputes(caller))
-            return ChallengeStore.AgencyIndex(caller.AgencyId);
+            return ChallengeStore.AgencyIndexes(caller.AgencyId);
         if (request.RaisingAgencyId.Length > 0)
-            return ChallengeStore.AgencyIndex(request.RaisingAgencyId);
-        return request.ReceivingAgencyId.Length > 0 ? ChallengeStore.AgencyIndex(request.ReceivingAgencyId) : ChallengeStore.AllIndex;
+            return ChallengeStore.AgencyIndexes(request.RaisingAgencyId);
+        return request.ReceivingAgencyId.Length > 0 ? ChallengeStore.AgencyIndexes(request.ReceivingAgencyId) : ChallengeStore.AllIndexes();
     }
 
     private static bool Matches(ListChallengesRequest request, ChallengeAggregate challenge, DateTimeOffset? start, DateTimeOffset? end) =>

@@ -23,7 +23,7 @@ public sealed partial class ParkedEventReplay(
             }
             await using var scope = scopes.CreateAsyncScope();
             // Handlers are idempotent per event id: a replay after a crash writes nothing twice.
-            await subscription.InvokeAsync(scope.ServiceProvider, subscription.Parse(waiting.DataJson), ParkedEvents.ContextOf(waiting), cancellationToken);
+            await subscription.InvokeAsync(scope.ServiceProvider, subscription.Parse(waiting.DataJson), ParkedEvents.ContextOf(waiting, challengeId), cancellationToken);
             await parked.RemoveAsync(challengeId, raw);
             LogReplayed(waiting.EventId, waiting.Type, challengeId);
         }

@@ -1,3 +1,4 @@
+using Disputes.EventBus.Redis;
 using Disputes.Notification.Domain;
 using Disputes.Notification.Storage;
 using Disputes.ServiceDefaults.Grpc;
@@ -43,7 +44,8 @@ public sealed class NotificationGrpcService(
         var after = PageTokens.Decode(request.PageToken);
 
         Func<V1.Delivery, V1.Delivery?> view;
-        StackExchange.Redis.RedisKey index;
+        IReadOnlyList<StackExchange.Redis.RedisKey> index;
+        string? ofChallenge = null;
         Func<V1.Delivery, bool> matches = d =>
             (request.Status == DeliveryStatus.Unspecified || d.Status == request.Status)
             && (request.RecipientProfessionalId.Length == 0 || d.Recipient.ProfessionalId == request.RecipientProfessionalId)
@@ -55,16 +57,18 @@ public sealed class NotificationGrpcService(
             if (request.RecipientAgencyId.Length > 0 && request.RecipientAgencyId != agencyId)
                 throw RpcErrors.InvalidArgument("recipient_agency_id", "must be empty or the parent's agency");
             view = AgencyView(caller, agencyId, request.Parent);
+            // Per partition: merged on read.
             index = request.RecipientProfessionalId.Length > 0
-                ? DeliveryStore.RecipientIndex(agencyId, request.RecipientProfessionalId)
-                : DeliveryStore.AgencyIndex(agencyId);
+                ? DeliveryStore.RecipientIndexes(agencyId, request.RecipientProfessionalId)
+                : DeliveryStore.AgencyIndexes(agencyId);
         }
         else
         {
             var challengeId = ResourceNames.ParseChallenge(request.Parent, "parent");
             DisputeTelemetry.TagDispute(challengeId);
             view = await ChallengeViewAsync(caller, challengeId, request.Parent);
-            index = DeliveryStore.ChallengeIndex(challengeId);
+            index = [DeliveryStore.ChallengeIndex(challengeId)];
+            ofChallenge = challengeId;
         }
 
         var response = new ListDeliveriesResponse();
@@ -73,7 +77,7 @@ public sealed class NotificationGrpcService(
         var scanned = 0;
         while (true)
         {
-            var chunk = await deliveries.PageAsync(index, position, Math.Min(MaxScanPerPage, pageSize + 1));
+            var chunk = await deliveries.PageAsync(index, position, Math.Min(MaxScanPerPage, pageSize + 1), ofChallenge);
             if (chunk.Count == 0)
                 return response;
             foreach (var (member, delivery) in chunk)
@@ -102,28 +106,30 @@ public sealed class NotificationGrpcService(
     public override async Task WatchNotifications(WatchNotificationsRequest request, IServerStreamWriter<V1.Delivery> responseStream, ServerCallContext context)
     {
         var agencyId = AgencyNames.ParseAgency(request.Parent, "parent");
-        if (request.ResumeCursor.Length > 0 && !IsCursor(request.ResumeCursor))
+        WatchCursor? resume = null;
+        if (request.ResumeCursor.Length > 0 && !WatchCursor.TryParse(request.ResumeCursor, RedisPartitions.Count, out resume))
             throw RpcErrors.InvalidArgument("resume_cursor", "is not a cursor this API returned");
         var caller = context.GetCaller();
         if (caller.AgencyId != agencyId)
             throw RpcErrors.PermissionDenied($"Only {agencyId}'s own professionals and systems may watch its notifications.");
 
-        if (request.ResumeCursor.Length > 0 && await deliveries.TrimmedAfterAsync(agencyId, request.ResumeCursor))
+        if (resume is not null && await deliveries.TrimmedAfterAsync(agencyId, resume))
         {
             throw RpcErrors.FailedPrecondition(request.Parent, "CURSOR_EXPIRED",
                 "Deliveries after resume_cursor are no longer kept; list the agency's deliveries to catch up, then watch without a cursor.");
         }
         // Open before the first read, so a delivery written after that read wakes it.
         using var watch = deliveries.Watchers.Open(agencyId);
-        var cursor = request.ResumeCursor.Length > 0 ? request.ResumeCursor : await deliveries.LatestCursorAsync(agencyId);
+        var cursor = resume ?? await deliveries.LatestCursorAsync(agencyId);
         var cancellation = context.CancellationToken;
         while (!cancellation.IsCancellationRequested)
         {
             var entries = await deliveries.ReadAgencyStreamAsync(agencyId, cursor, 100);
-            foreach (var (entryCursor, delivery) in entries)
+            foreach (var (partition, entryId, delivery) in entries)
             {
-                await responseStream.WriteAsync(DeliveryViews.ForRecipientSystem(delivery, entryCursor), cancellation);
-                cursor = entryCursor;
+                cursor = cursor.After(partition, entryId);
+                if (delivery is not null)
+                    await responseStream.WriteAsync(DeliveryViews.ForRecipientSystem(delivery, cursor.ToString()), cancellation);
             }
             if (entries.Count == 0)
             {
@@ -248,10 +254,4 @@ public sealed class NotificationGrpcService(
         CreateTime = s.CreateTime,
         Creator = s.Creator,
     };
-
-    private static bool IsCursor(string cursor)
-    {
-        var parts = cursor.Split('-');
-        return parts.Length == 2 && parts.All(p => p.Length is > 0 and <= 20 && p.All(char.IsAsciiDigit));
-    }
 }

@@ -11,8 +11,9 @@ using StackExchange.Redis;
 namespace Disputes.Notification.Sending;
 
 /// <summary>
-/// Sends webhook and email deliveries from the send queue (a Redis stream with one consumer
-/// group, shared by replicas). Each job is acknowledged only with the delivery's outcome and
+/// Sends webhook and email deliveries from the send queue (a Redis stream per partition, each with
+/// one consumer group shared by replicas; a job is queued in its dispute's partition, in the
+/// delivery's own transaction). Each job is acknowledged only with the delivery's outcome and
 /// its NotificationDelivered event, in one transaction; a job left by a sender that died is
 /// taken over after <see cref="SendingOptions.ReclaimAfter"/> and sent again under the same id.
 /// It does not poll: queuing a job in this process wakes it (<see cref="DeliveryStore.Queued"/>),
@@ -34,8 +35,8 @@ public sealed partial class DeliverySender(
     /// <summary>Times a job may be taken before it is dead-lettered as poison.</summary>
     public const int MaxJobTries = 5;
 
-    /// <summary>How many times each job was taken (job id to count).</summary>
-    public static RedisKey JobTries => DeliveryStore.Prefix + "send-tries";
+    /// <summary>How many times each job of a partition's queue was taken (job id to count), in that queue's slot.</summary>
+    public static RedisKey JobTries(int partition) => RedisPartitions.KeyIn(DeliveryStore.Prefix, partition, "send-tries");
     private readonly Dictionary<Channel, IDeliveryChannel> _channels = channels.ToDictionary(c => c.Channel);
 
     public string ConsumerName { get; } = $"sender-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
@@ -46,6 +47,8 @@ public sealed partial class DeliverySender(
         var slots = Math.Max(1, sending.Concurrency);
         // Jobs in flight: a slow or failing endpoint holds its own slots while the rest keep flowing.
         var inFlight = new HashSet<Task>();
+        // Jobs taken from the partitions' queues (one read each, in one round trip) beyond the free slots: started as slots free.
+        var taken = new Queue<(int Partition, StreamEntry Job)>();
         var groupReady = false;
         var failures = 0;
         var nextReclaim = DateTimeOffset.MinValue;
@@ -64,23 +67,38 @@ public sealed partial class DeliverySender(
                     var db = redis.GetDatabase();
                     if (!groupReady)
                     {
-                        await db.CreateIfMissingAsync(DeliveryStore.SendQueue, Group);
+                        await Task.WhenAll(RedisPartitions.All.Select(p => db.CreateIfMissingAsync(DeliveryStore.SendQueue(p), Group)));
                         groupReady = true;
                     }
-                    var jobs = new List<StreamEntry>();
-                    if (timeProvider.GetUtcNow() >= nextReclaim)
+                    var free = slots - inFlight.Count;
+                    if (taken.Count == 0 && timeProvider.GetUtcNow() >= nextReclaim)
                     {
-                        var reclaimed = await db.StreamAutoClaimAsync(DeliveryStore.SendQueue, Group, ConsumerName,
-                            (long)sending.ReclaimAfter.TotalMilliseconds, "0-0", slots - inFlight.Count);
-                        jobs.AddRange(reclaimed.ClaimedEntries.Where(e => !e.IsNull));
+                        var reclaims = RedisPartitions.All.Select(p => db.StreamAutoClaimAsync(DeliveryStore.SendQueue(p), Group, ConsumerName,
+                            (long)sending.ReclaimAfter.TotalMilliseconds, "0-0", free)).ToArray();
+                        for (var p = 0; p < reclaims.Length; p++)
+                        {
+                            foreach (var job in (await reclaims[p]).ClaimedEntries.Where(e => !e.IsNull))
+                                taken.Enqueue((p, job));
+                        }
                         nextReclaim = timeProvider.GetUtcNow() + sending.ReclaimAfter / 4;
                     }
-                    if (jobs.Count < slots - inFlight.Count)
-                        jobs.AddRange((await db.StreamReadGroupAsync(DeliveryStore.SendQueue, Group, ConsumerName, ">", slots - inFlight.Count - jobs.Count)).Where(e => !e.IsNull));
-                    foreach (var job in jobs)
-                        inFlight.Add(SendAsync(job, stoppingToken));
+                    if (taken.Count == 0)
+                    {
+                        var reads = RedisPartitions.All.Select(p => db.StreamReadGroupAsync(DeliveryStore.SendQueue(p), Group, ConsumerName, ">", free)).ToArray();
+                        for (var p = 0; p < reads.Length; p++)
+                        {
+                            foreach (var job in (await reads[p]).Where(e => !e.IsNull))
+                                taken.Enqueue((p, job));
+                        }
+                    }
+                    var started = 0;
+                    while (inFlight.Count < slots && taken.TryDequeue(out var next))
+                    {
+                        inFlight.Add(SendAsync(next.Partition, next.Job, stoppingToken));
+                        started++;
+                    }
                     failures = 0;
-                    if (jobs.Count == 0)
+                    if (started == 0)
                     {
                         // Woken when this process queues a job; the sweep finds jobs another replica
                         // queued, and the wait never runs past the next reclaim.
@@ -112,13 +130,13 @@ public sealed partial class DeliverySender(
         }
         finally
         {
-            // Jobs cut short stay pending and are taken over; wait only for them to notice the stop.
+            // Jobs cut short, and jobs taken but not started, stay pending and are taken over; wait only for those in flight to notice the stop.
             await Task.WhenAll(inFlight);
         }
     }
 
     /// <summary>One job: send with retries, then record the outcome. Any failure leaves the job pending, to be taken over.</summary>
-    public async Task SendAsync(StreamEntry job, CancellationToken cancellationToken)
+    public async Task SendAsync(int partition, StreamEntry job, CancellationToken cancellationToken)
     {
         try
         {
@@ -127,27 +145,33 @@ public sealed partial class DeliverySender(
             var db = redis.GetDatabase();
             // A job that fails every time it is taken (not a failing endpoint: those are given up by
             // the pipeline) is dead-lettered after a bound rather than taken over forever.
-            var tries = await db.HashIncrementAsync(JobTries, job.Id);
-            if (challengeId.IsNullOrEmpty || deliveryId.IsNullOrEmpty || tries > MaxJobTries)
+            var queue = DeliveryStore.SendQueue(partition);
+            var tries = await db.HashIncrementAsync(JobTries(partition), job.Id);
+            // A job names a delivery of its own partition (it is queued with it); one that does not could never be acknowledged.
+            if (challengeId.IsNullOrEmpty || deliveryId.IsNullOrEmpty || tries > MaxJobTries || RedisPartitions.Of(challengeId.ToString()) != partition)
             {
                 LogUnreadableJob(job.Id.ToString(), tries);
                 var transaction = db.CreateTransaction();
-                _ = transaction.StreamAddAsync(DeliveryStore.DeadLetters,
+                _ = transaction.StreamAddAsync(DeliveryStore.DeadLetters(partition),
                 [
                     new NameValueEntry("job", job.Id),
                     new NameValueEntry(DeliveryStore.ChallengeField, challengeId.IsNull ? "" : challengeId),
                     new NameValueEntry(DeliveryStore.DeliveryIdField, deliveryId.IsNull ? "" : deliveryId),
                 ]);
-                _ = transaction.StreamAcknowledgeAsync(DeliveryStore.SendQueue, Group, job.Id);
-                _ = transaction.HashDeleteAsync(JobTries, job.Id);
+                _ = transaction.StreamAcknowledgeAsync(queue, Group, job.Id);
+                _ = transaction.StreamDeleteAsync(queue, [job.Id]);
+                _ = transaction.HashDeleteAsync(JobTries(partition), job.Id);
                 await transaction.ExecuteAsync();
                 return;
             }
             var read = await store.GetAsync(challengeId.ToString(), deliveryId.ToString());
             if (read is null || read.Status != DeliveryStatus.Pending)
             {
-                await db.StreamAcknowledgeAsync(DeliveryStore.SendQueue, Group, job.Id);
-                await db.HashDeleteAsync(JobTries, job.Id);
+                var done = db.CreateTransaction();
+                _ = done.StreamAcknowledgeAsync(queue, Group, job.Id);
+                _ = done.StreamDeleteAsync(queue, [job.Id]);
+                _ = done.HashDeleteAsync(JobTries(partition), job.Id);
+                await done.ExecuteAsync();
                 return;
             }
 
@@ -165,7 +189,7 @@ public sealed partial class DeliverySender(
                 LogCompleted(completed.Name, completed.Channel, completed.Status, completed.Attempts);
                 NotificationMetrics.Delivery(completed.Channel, completed.Status);
             }
-            await db.HashDeleteAsync(JobTries, job.Id);
+            await db.HashDeleteAsync(JobTries(partition), job.Id);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

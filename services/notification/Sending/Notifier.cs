@@ -57,7 +57,7 @@ public sealed partial class Notifier(
         }
 
         var delivered = deliveries.Where(d => d.Status == DeliveryStatus.Delivered).Select(d => events.Create(DeliveryViews.DeliveredEvent(d))).ToArray();
-        if (!await store.CreateAsync(context.EventId, deliveries, delivered, lastWrite ? context : null))
+        if (!await store.CreateAsync(challengeId, context.EventId, deliveries, delivered, lastWrite ? context : null))
         {
             LogAlreadyNotified(context.EventId);
             return;

@@ -1,3 +1,4 @@
+using Disputes.EventBus.Redis;
 using Disputes.Notification.Domain;
 using Disputes.V1;
 using Google.Protobuf;
@@ -6,13 +7,13 @@ using StackExchange.Redis;
 namespace Disputes.Notification.Storage;
 
 /// <summary>
-/// What notification knows of each dispute, under <c>notification:facts:{id}</c>. The parties
+/// What notification knows of each dispute, under <c>notification:{p07}:facts:{id}</c> (its partition's slot). The parties
 /// are written once, from the first raise: a later raise naming other parties is refused
 /// (its handler fails, so the bus dead-letters it) and never hands the dispute to another agency.
 /// </summary>
 public sealed class DisputeFactsStore(IConnectionMultiplexer redis)
 {
-    public static RedisKey KeyOf(string challengeId) => $"{DeliveryStore.Prefix}facts:{challengeId}";
+    public static RedisKey KeyOf(string challengeId) => RedisPartitions.KeyOf(DeliveryStore.Prefix, challengeId, "facts:" + challengeId);
 
     /// <summary>Saves the facts of a raise unless already saved; false when the saved ones name other parties.</summary>
     public async Task<bool> SaveOnceAsync(DisputeFacts facts)

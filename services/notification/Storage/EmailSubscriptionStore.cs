@@ -24,7 +24,8 @@ public sealed record EmailSubscriptionRequest(string Fingerprint, EmailSubscript
 /// Email subscriptions per agency (<c>emails:{agency}</c>, keyed by subscription id), the
 /// addresses taken in each agency (<c>email-addresses:{agency}</c>, lower-cased address to id),
 /// and the creates done under a request id (<c>email-requests:{hash}</c>, kept 30 days).
-/// A subscription, its address and its request are written in one transaction.
+/// A subscription, its address and its request are written in one transaction, so all three carry
+/// the subscriptions' own hash tag (<see cref="SubscriptionKeys.Tag"/>): one slot on a Redis Cluster.
 /// </summary>
 public sealed class EmailSubscriptionStore(IConnectionMultiplexer redis)
 {
@@ -33,15 +34,15 @@ public sealed class EmailSubscriptionStore(IConnectionMultiplexer redis)
     /// <summary>Transactions lost to concurrent writers before the store gives up (each loss means another writer succeeded).</summary>
     private const int MaxTransactionAttempts = 16;
 
-    private static RedisKey SubscriptionsKey(string agencyId) => $"{DeliveryStore.Prefix}emails:{agencyId}";
+    private static RedisKey SubscriptionsKey(string agencyId) => SubscriptionKeys.Of($"emails:{agencyId}");
 
-    private static RedisKey AddressesKey(string agencyId) => $"{DeliveryStore.Prefix}email-addresses:{agencyId}";
+    private static RedisKey AddressesKey(string agencyId) => SubscriptionKeys.Of($"email-addresses:{agencyId}");
 
     /// <summary>One key per (agency, caller, request id), hashed so no part of it can shape the key.</summary>
     public static RedisKey RequestKey(string agencyId, string callerAgencyId, string callerId, string requestId)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', agencyId, callerAgencyId, callerId, requestId)));
-        return $"{DeliveryStore.Prefix}email-requests:{Convert.ToHexStringLower(hash)}";
+        return SubscriptionKeys.Of($"email-requests:{Convert.ToHexStringLower(hash)}");
     }
 
     public async Task<(EmailSubscriptionAdded Outcome, string ExistingName)> AddAsync(

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Disputes.EventBus;
+using Disputes.EventBus.Redis;
 using StackExchange.Redis;
 
 namespace Disputes.Notification.Storage;
@@ -7,14 +8,14 @@ namespace Disputes.Notification.Storage;
 /// <summary>
 /// Events that arrived before their challenge's raise (topics are read independently, so after
 /// an outage a dispute's later events can overtake its raise). They are parked under
-/// <c>parked:{challenge}</c>, atomically with the check that the raise is still unknown, and
+/// <c>notification:{p07}:parked:{challenge}</c> (in the slot of the dispute's facts), atomically with the check that the raise is still unknown, and
 /// replayed once it arrives, instead of being retried into a dead letter.
 /// </summary>
 public sealed class ParkedEvents(IConnectionMultiplexer redis)
 {
     private static readonly TimeSpan Retention = TimeSpan.FromDays(30);
 
-    private static RedisKey KeyOf(string challengeId) => $"{DeliveryStore.Prefix}parked:{challengeId}";
+    public static RedisKey KeyOf(string challengeId) => RedisPartitions.KeyOf(DeliveryStore.Prefix, challengeId, "parked:" + challengeId);
 
     public sealed record Parked(string Type, string DataJson, string EventId, string Source, DateTimeOffset Time, string? TraceParent);
 
@@ -37,6 +38,11 @@ public sealed class ParkedEvents(IConnectionMultiplexer redis)
     public Task RemoveAsync(string challengeId, RedisValue raw) =>
         redis.GetDatabase().ListRemoveAsync(KeyOf(challengeId), raw, 1);
 
-    public static EventContext ContextOf(Parked parked) =>
-        new(parked.EventId, parked.Source, parked.Time, parked.TraceParent, null);
+    /// <summary>
+    /// The context a parked event is handled again with: its dispute included, which keys its processed
+    /// mark in the dispute's slot, the same mark a first delivery writes (and the one transaction of the
+    /// handler's writes stays in one slot on a Redis Cluster).
+    /// </summary>
+    public static EventContext ContextOf(Parked parked, string challengeId) =>
+        new(parked.EventId, parked.Source, parked.Time, parked.TraceParent, challengeId);
 }

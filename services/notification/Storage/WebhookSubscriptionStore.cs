@@ -7,13 +7,14 @@ namespace Disputes.Notification.Storage;
 /// <summary>
 /// Webhook subscriptions per agency (<c>webhooks:{agency}</c>, keyed by subscription id) and
 /// their signing secrets (<c>webhook-secrets</c>, keyed by subscription name), which leave
-/// this store only to sign.
+/// this store only to sign. A subscription and its secret are written together, so both keys
+/// carry the subscriptions' own hash tag (<see cref="SubscriptionKeys.Tag"/>): one slot on a Redis Cluster.
 /// </summary>
 public sealed class WebhookSubscriptionStore(IConnectionMultiplexer redis)
 {
-    private static RedisKey SubscriptionsKey(string agencyId) => $"{DeliveryStore.Prefix}webhooks:{agencyId}";
+    private static RedisKey SubscriptionsKey(string agencyId) => SubscriptionKeys.Of($"webhooks:{agencyId}");
 
-    private static RedisKey SecretsKey => $"{DeliveryStore.Prefix}webhook-secrets";
+    private static RedisKey SecretsKey => SubscriptionKeys.Of("webhook-secrets");
 
     /// <summary>Stores the subscription unless the agency already has <paramref name="limit"/>.</summary>
     public async Task<bool> AddAsync(string agencyId, string subscriptionId, WebhookSubscription subscription, string secret, int limit)
