@@ -1,3 +1,4 @@
+using Disputes.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -19,12 +19,4 @@ public static class RedisEventBusExtensions
         services.AddHostedService<ConsumerLagSampler>();
         return services;
     }
-
-    /// <summary>The Redis outbox and its relay, which publishes through whichever transport is registered.</summary>
-    public static IServiceCollection AddRedisOutbox(this IServiceCollection services)
-    {
-        services.TryAddSingleton<RedisOutbox>();
-        services.AddHostedService<OutboxRelay>();
-        return services;
-    }
 }

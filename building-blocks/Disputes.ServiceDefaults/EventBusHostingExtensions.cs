@@ -1,6 +1,7 @@
 using Disputes.EventBus;
 using Disputes.EventBus.Dapr;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Disputes.ServiceDefaults.Health;

@@ -1,5 +1,6 @@
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -4,6 +4,8 @@ using Disputes.Challenge.Events;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;

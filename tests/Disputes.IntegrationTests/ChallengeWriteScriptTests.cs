@@ -3,6 +3,8 @@ using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;

@@ -2,6 +2,7 @@ using Disputes.Escalation.Domain;
 using Disputes.Escalation.Events;
 using Disputes.Escalation.Storage;
 using Disputes.EventBus;
+using Disputes.Redis;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf;
@@ -39,7 +40,7 @@ public sealed class EscalationTimerTests(RedisServerFixture redis) : IAsyncLifet
     private async Task<long> TimerCountAsync()
     {
         long count = 0;
-        foreach (var partition in Disputes.EventBus.Redis.RedisPartitions.All)
+        foreach (var partition in RedisPartitions.All)
             count += await Db.SortedSetLengthAsync(EscalationStore.TimersIn(partition));
         return count;
     }

@@ -2,6 +2,8 @@ using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Notification.Domain;
 using Disputes.Notification.Storage;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1;
 using Google.Protobuf.WellKnownTypes;

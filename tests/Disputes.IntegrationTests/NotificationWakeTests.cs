@@ -3,6 +3,7 @@ using Disputes.EventBus.Redis;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Sending;
 using Disputes.Notification.Storage;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1;
 using Grpc.Core;

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
 using Microsoft.Extensions.DependencyInjection;

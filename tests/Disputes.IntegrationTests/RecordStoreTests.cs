@@ -1,5 +1,7 @@
+using Disputes.Outbox.Redis;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
+using Disputes.Redis;
 using Disputes.V1;
 using StackExchange.Redis;
 
@@ -71,13 +73,13 @@ public sealed class RecordStoreWakeTests(RedisServerFixture redis) : IAsyncLifet
     {
         // The head-advanced event went out only with the relay's slow sweep (1-2 s per append) before.
         var options = Microsoft.Extensions.Options.Options.Create(new Disputes.EventBus.EventBusOptions { AppId = "records" });
-        var outbox = new Disputes.EventBus.Redis.RedisOutbox(options);
+        var outbox = new RedisOutbox(options);
         var store = new RecordStore(redis.Redis, TimeProvider.System, new RecordCheckpoints(null), outbox,
             new Disputes.EventBus.IntegrationEventFactory(options, TimeProvider.System));
 
         Assert.NotNull(await store.AppendAsync(ChallengeId, new RecordEntry { Kind = RecordEntryKind.Discussion, Summary = "discussed" }, "trace", "event-1"));
 
         Assert.Equal(1, await redis.Redis.GetDatabase().StreamLengthAsync(outbox.StreamKeyOf(ChallengeId)));
-        Assert.Equal(1 << Disputes.EventBus.Redis.RedisPartitions.Of(ChallengeId), outbox.Written.TakeWritten());
+        Assert.Equal(1 << RedisPartitions.Of(ChallengeId), outbox.Written.TakeWritten());
     }
 }

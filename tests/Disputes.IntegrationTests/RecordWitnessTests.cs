@@ -1,5 +1,6 @@
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
 using Disputes.Records.Storage;
 using Disputes.Records.Witness;
 using Disputes.ServiceDefaults.Identity;

@@ -3,6 +3,7 @@ using Disputes.Challenge.Commands;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Microsoft.Extensions.Options;

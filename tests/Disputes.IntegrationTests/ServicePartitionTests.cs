@@ -3,6 +3,7 @@ using Disputes.Escalation.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Records.Storage;
+using Disputes.Redis;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Redis;
 using Disputes.Tools.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Disputes.EventBus.Redis;
+using Disputes.Redis;
 using Disputes.Tools.Support;
 using Disputes.V1;
 using Google.Protobuf.WellKnownTypes;

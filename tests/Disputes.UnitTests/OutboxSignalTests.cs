@@ -1,4 +1,5 @@
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Disputes.UnitTests;

@@ -1,4 +1,5 @@
 using Disputes.EventBus.Redis;
+using Disputes.Redis;
 
 namespace Disputes.UnitTests;
 

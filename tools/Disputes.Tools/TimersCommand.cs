@@ -8,6 +8,8 @@ using Disputes.Escalation.Storage;
 using Disputes.Escalation.Timers;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Disputes.WorkingDays;

@@ -1,5 +1,6 @@
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

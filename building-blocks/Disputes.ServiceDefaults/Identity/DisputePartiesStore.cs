@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using StackExchange.Redis;
 
@@ -20,7 +21,7 @@ public sealed class DisputePartiesStore(IConnectionMultiplexer redis, string key
         "local stored = redis.call('HMGET', @key, 'raising', 'receiving') return {0, stored[1] or '', stored[2] or ''}");
 
     // In the challenge's slot, beside the service's other keys of the dispute.
-    private RedisKey KeyOf(string challengeId) => Disputes.EventBus.Redis.RedisPartitions.KeyOf(keyPrefix, challengeId, "disputes:" + challengeId);
+    private RedisKey KeyOf(string challengeId) => RedisPartitions.KeyOf(keyPrefix, challengeId, "disputes:" + challengeId);
 
     /// <summary>
     /// Records the dispute's parties the first time; a repeat naming the same parties is accepted.

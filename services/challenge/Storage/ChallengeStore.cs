@@ -1,6 +1,8 @@
 using Disputes.Challenge.Domain;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;

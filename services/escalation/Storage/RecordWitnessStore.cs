@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Disputes.EventBus.Redis;
+using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf;
 using StackExchange.Redis;

@@ -3,6 +3,7 @@ using Disputes.EventBus.Redis;
 using Disputes.Notification.Channels;
 using Disputes.Notification.Domain;
 using Disputes.Notification.Storage;
+using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,8 @@
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Notification.Domain;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf;
 using StackExchange.Redis;

@@ -1,5 +1,6 @@
 using Disputes.EventBus.Redis;
 using Disputes.Notification.Domain;
+using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf;
 using StackExchange.Redis;

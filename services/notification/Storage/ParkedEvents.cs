@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Redis;
 using StackExchange.Redis;
 
 namespace Disputes.Notification.Storage;

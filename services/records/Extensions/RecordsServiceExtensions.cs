@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.Outbox.Redis;
 using Disputes.Records.Domain;
 using Disputes.Records.Events;
 using Disputes.Records.Grpc;
@@ -22,7 +23,7 @@ public static class RecordsServiceExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new RecordStore(
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<RecordCheckpoints>(), sp.GetRequiredService<Disputes.EventBus.Redis.RedisOutbox>(),
+            sp.GetRequiredService<RecordCheckpoints>(), sp.GetRequiredService<RedisOutbox>(),
             sp.GetRequiredService<IntegrationEventFactory>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RecordStoreOptions>>().Value));
         builder.Services.AddSingleton<AccessAuditLog>();
         builder.Services.AddSingleton<RecommendationStore>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf;
 using Disputes.EventBus.Redis;

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
 using Disputes.Records.Domain;
+using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1;
 using Disputes.V1.Events;

@@ -1,4 +1,5 @@
 using Disputes.Records.Domain;
+using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;

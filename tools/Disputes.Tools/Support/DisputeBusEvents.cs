@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Outbox.Redis;
+using Disputes.Redis;
 using StackExchange.Redis;
 
 namespace Disputes.Tools.Support;

@@ -1,4 +1,5 @@
 using Disputes.EventBus.Redis;
+using Disputes.Redis;
 using StackExchange.Redis;
 
 namespace Disputes.Tools.Support;

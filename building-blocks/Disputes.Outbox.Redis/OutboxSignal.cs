@@ -1,4 +1,6 @@
-namespace Disputes.EventBus.Redis;
+using Disputes.Redis;
+
+namespace Disputes.Outbox.Redis;
 
 /// <summary>
 /// An auto-reset wake-up: <see cref="Notify"/> after an outbox write commits; the relay waits on it,

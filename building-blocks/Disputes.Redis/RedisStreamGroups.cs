@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Disputes.EventBus.Redis;
+namespace Disputes.Redis;
 
 public static class RedisStreamGroups
 {

@@ -1,8 +1,10 @@
 using System.Globalization;
+using Disputes.EventBus;
+using Disputes.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Disputes.EventBus.Redis;
+namespace Disputes.Outbox.Redis;
 
 /// <summary>
 /// The transactional outbox: a service adds its events to the same Redis transaction

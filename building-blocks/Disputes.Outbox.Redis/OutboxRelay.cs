@@ -1,9 +1,11 @@
+using Disputes.EventBus;
+using Disputes.Redis;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Disputes.EventBus.Redis;
+namespace Disputes.Outbox.Redis;
 
 /// <summary>
 /// Publishes outbox entries through the configured transport and removes the published ones of a

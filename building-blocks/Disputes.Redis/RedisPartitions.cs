@@ -3,7 +3,7 @@ using System.IO.Hashing;
 using System.Text;
 using StackExchange.Redis;
 
-namespace Disputes.EventBus.Redis;
+namespace Disputes.Redis;
 
 /// <summary>
 /// The hash-tag partitions that let the suite run on Redis Cluster, where a transaction or a
