@@ -7,9 +7,9 @@ namespace Disputes.EventBus.Redis;
 public static class RedisEventBusExtensions
 {
     /// <summary>The Redis Streams transport: publisher, subscriber and de-duplication store.</summary>
-    public static IServiceCollection AddRedisStreamsEventBus(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddRedisStreamsEventBus(this IServiceCollection services, IConfiguration configuration, IEventCatalog catalog)
     {
-        services.AddEventBusCore(configuration);
+        services.AddEventBusCore(configuration, catalog);
         services.TryAddSingleton<RedisProcessedEvents>();
         services.TryAddSingleton<IProcessedEvents>(sp => sp.GetRequiredService<RedisProcessedEvents>());
         services.TryAddSingleton<IEventPublisher, RedisEventPublisher>();

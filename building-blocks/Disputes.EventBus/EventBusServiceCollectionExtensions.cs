@@ -7,8 +7,8 @@ namespace Disputes.EventBus;
 
 public static class EventBusServiceCollectionExtensions
 {
-    /// <summary>The transport-independent part of the bus: options, envelopes, subscriptions and dispatch.</summary>
-    public static IServiceCollection AddEventBusCore(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The transport-independent part of the bus: options, envelopes (topics and types from <paramref name="catalog"/>), subscriptions and dispatch.</summary>
+    public static IServiceCollection AddEventBusCore(this IServiceCollection services, IConfiguration configuration, IEventCatalog catalog)
     {
         services.AddOptions<EventBusOptions>()
             .Bind(configuration.GetSection(EventBusOptions.SectionName))
@@ -24,6 +24,7 @@ public static class EventBusServiceCollectionExtensions
                 "EventBus:HandlerTimeout must be below EventBus:ProcessingTimeout, or another replica reclaims what is still being handled")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(catalog);
         services.TryAddSingleton<IntegrationEventFactory>();
         services.TryAddSingleton<EventSubscriptions>();
         services.TryAddSingleton<EventDispatcher>();
@@ -36,14 +37,14 @@ public static class EventBusServiceCollectionExtensions
         where THandler : class, IIntegrationEventHandler<TEvent>
     {
         services.AddScoped<THandler>();
-        services.AddSingleton(EventSubscription.For<TEvent, THandler>());
+        services.AddSingleton(sp => EventSubscription.For<TEvent, THandler>(sp.GetRequiredService<IEventCatalog>()));
         return services;
     }
 
     /// <summary>The in-memory transport, for unit tests.</summary>
-    public static IServiceCollection AddInMemoryEventBus(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddInMemoryEventBus(this IServiceCollection services, IConfiguration configuration, IEventCatalog catalog)
     {
-        services.AddEventBusCore(configuration);
+        services.AddEventBusCore(configuration, catalog);
         services.TryAddSingleton<IProcessedEvents, InMemoryProcessedEvents>();
         services.TryAddSingleton<IAppliedVersions, InMemoryAppliedVersions>();
         services.TryAddSingleton<InMemoryEventBus>();

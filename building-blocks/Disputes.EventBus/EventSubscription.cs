@@ -10,11 +10,11 @@ public sealed class EventSubscription
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private readonly Func<IServiceProvider, IMessage, EventContext, CancellationToken, Task> _invoke;
 
-    private EventSubscription(MessageDescriptor descriptor, Type handlerType, Func<IServiceProvider, IMessage, EventContext, CancellationToken, Task> invoke)
+    private EventSubscription(MessageDescriptor descriptor, string topic, Type handlerType, Func<IServiceProvider, IMessage, EventContext, CancellationToken, Task> invoke)
     {
         Descriptor = descriptor;
         HandlerType = handlerType;
-        Topic = IntegrationEvents.TopicOf(descriptor);
+        Topic = topic;
         _invoke = invoke;
     }
 
@@ -22,7 +22,7 @@ public sealed class EventSubscription
     public Type HandlerType { get; }
     public string Topic { get; }
     public string EventType => Descriptor.FullName;
-    public string DeadLetterTopic => IntegrationEvents.DeadLetterTopicOf(Topic);
+    public string DeadLetterTopic => DeadLetterTopics.Of(Topic);
 
     /// <summary>Reads the event from the CloudEvent's JSON data; unknown fields from newer publishers are ignored.</summary>
     public IMessage Parse(string dataJson) => Parser.Parse(dataJson, Descriptor);
@@ -30,10 +30,10 @@ public sealed class EventSubscription
     public Task InvokeAsync(IServiceProvider services, IMessage message, EventContext context, CancellationToken cancellationToken) =>
         _invoke(services, message, context, cancellationToken);
 
-    public static EventSubscription For<TEvent, THandler>()
+    public static EventSubscription For<TEvent, THandler>(IEventCatalog catalog)
         where TEvent : IMessage<TEvent>, new()
         where THandler : IIntegrationEventHandler<TEvent> =>
-        new(new TEvent().Descriptor, typeof(THandler),
+        new(new TEvent().Descriptor, catalog.TopicOf(new TEvent().Descriptor), typeof(THandler),
             (services, message, context, ct) => services.GetRequiredService<THandler>().HandleAsync((TEvent)message, context, ct));
 }
 

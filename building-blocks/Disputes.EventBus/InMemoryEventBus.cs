@@ -28,7 +28,7 @@ public sealed class InMemoryEventBus(EventDispatcher dispatcher, IOptions<EventB
                 return;
             if (outcome == DispatchOutcome.Drop || attempt >= options.Value.MaxDeliveryAttempts)
             {
-                _deadLetters.Enqueue(envelope with { Topic = IntegrationEvents.DeadLetterTopicOf(envelope.Topic) });
+                _deadLetters.Enqueue(envelope with { Topic = DeadLetterTopics.Of(envelope.Topic) });
                 return;
             }
             await Task.Delay(options.Value.BackoffFor(attempt), timeProvider, cancellationToken);

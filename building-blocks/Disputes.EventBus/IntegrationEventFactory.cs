@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Disputes.EventBus;
 
 /// <summary>Wraps an integration event in its CloudEvent envelope, in the trace of the current request.</summary>
-public sealed class IntegrationEventFactory(IOptions<EventBusOptions> options, TimeProvider timeProvider)
+public sealed class IntegrationEventFactory(IOptions<EventBusOptions> options, TimeProvider timeProvider, IEventCatalog catalog)
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
 
@@ -16,13 +16,13 @@ public sealed class IntegrationEventFactory(IOptions<EventBusOptions> options, T
         return new EventEnvelope(
             Id: Guid.CreateVersion7(now).ToString("N"),
             Source: options.Value.AppId,
-            Type: IntegrationEvents.TypeOf(@event.Descriptor),
-            Topic: IntegrationEvents.TopicOf(@event.Descriptor),
+            Type: catalog.TypeOf(@event.Descriptor),
+            Topic: catalog.TopicOf(@event.Descriptor),
             PubSubName: options.Value.PubSubName,
             Time: now,
             DataJson: Formatter.Format(@event),
             TraceParent: current?.Id,
             TraceState: current?.TraceStateString,
-            DisputeId: IntegrationEvents.DisputeIdOf(@event));
+            DisputeId: catalog.PartitionKeyOf(@event));
     }
 }

@@ -2,6 +2,7 @@ using Disputes.EventBus;
 using Disputes.EventBus.Dapr;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Disputes.ServiceDefaults.Health;
@@ -18,10 +19,10 @@ public static class EventBusHostingExtensions
         switch (transport.ToLowerInvariant())
         {
             case "redis":
-                builder.Services.AddRedisStreamsEventBus(builder.Configuration);
+                builder.Services.AddRedisStreamsEventBus(builder.Configuration, IntegrationEvents.Catalog);
                 break;
             case "dapr":
-                builder.Services.AddDaprEventBus(builder.Configuration);
+                builder.Services.AddDaprEventBus(builder.Configuration, IntegrationEvents.Catalog);
                 // Dapr's pubsub.redis keeps the same streams and groups (group = app id): the same gauges.
                 builder.Services.AddHostedService<ConsumerLagSampler>();
                 builder.Services.AddSingleton<RedisProcessedEvents>();
@@ -29,7 +30,7 @@ public static class EventBusHostingExtensions
                 builder.Services.AddSingleton<IAppliedVersions, RedisAppliedVersions>();
                 break;
             case "inmemory":
-                builder.Services.AddInMemoryEventBus(builder.Configuration);
+                builder.Services.AddInMemoryEventBus(builder.Configuration, IntegrationEvents.Catalog);
                 break;
             default:
                 throw new InvalidOperationException($"EventBus:Transport \"{transport}\" is not one of Redis, Dapr, InMemory.");

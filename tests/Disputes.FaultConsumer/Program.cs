@@ -1,6 +1,7 @@
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.FaultConsumer;
+using Disputes.Procedure;
 using Disputes.V1.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,6 @@ builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
     options.AbortOnConnectFail = false;
     return ConnectionMultiplexer.Connect(options);
 });
-builder.Services.AddRedisStreamsEventBus(builder.Configuration);
+builder.Services.AddRedisStreamsEventBus(builder.Configuration, IntegrationEvents.Catalog);
 builder.Services.AddEventHandler<ChallengeRaised, ApplyOnceHandler>();
 builder.Build().Run();

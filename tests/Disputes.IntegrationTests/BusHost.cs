@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.V1.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,7 +65,7 @@ public sealed class BusHost : IAsyncDisposable
             options.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(options);
         });
-        builder.Services.AddRedisStreamsEventBus(builder.Configuration);
+        builder.Services.AddRedisStreamsEventBus(builder.Configuration, IntegrationEvents.Catalog);
         builder.Services.AddRedisOutbox();
         if (!withOutbox)
             builder.Services.Remove(builder.Services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(OutboxRelay)));

@@ -5,6 +5,7 @@ using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
@@ -42,7 +43,7 @@ public sealed class ChallengeCommandsTests(RedisServerFixture redis) : IAsyncLif
     {
         await redis.FlushAsync();
         _store = new ChallengeStore(redis.Redis, _outbox);
-        _events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        _events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog);
         _commands = new ChallengeCommandHandler(_store, _events, TimeProvider.System);
         _queries = new ChallengeQueries(_store);
     }

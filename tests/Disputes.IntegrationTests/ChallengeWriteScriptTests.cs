@@ -4,6 +4,7 @@ using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
@@ -33,7 +34,7 @@ public sealed class ChallengeWriteScriptTests(RedisServerFixture redis) : IAsync
     {
         await redis.FlushAsync();
         _store = new ChallengeStore(redis.Redis, _outbox, Options.Create(new ChallengeStoreOptions { RequestIdRetention = Retention }));
-        _events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        _events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog);
         _commands = new ChallengeCommandHandler(_store, _events, TimeProvider.System);
     }
 

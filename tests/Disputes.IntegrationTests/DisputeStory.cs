@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf;

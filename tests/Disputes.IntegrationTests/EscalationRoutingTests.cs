@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Procedure;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf;

@@ -2,6 +2,7 @@ using Disputes.Escalation.Extensions;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults;
 using Disputes.ServiceDefaults.Identity;
 using Google.Protobuf;

@@ -2,6 +2,7 @@ using Disputes.Escalation.Domain;
 using Disputes.Escalation.Events;
 using Disputes.Escalation.Storage;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.V1;
 using Disputes.V1.Events;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.EventBus;

@@ -1,6 +1,7 @@
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
@@ -73,7 +74,7 @@ public sealed class PartitionedBusTests(RedisServerFixture redis) : IAsyncLifeti
     public async Task Entries_a_crashed_relay_took_in_any_partition_are_reclaimed_and_published()
     {
         var outbox = OutboxReads.Of("challenge");
-        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog);
         var envelopes = InDistinctPartitions(3).Select(raised => events.Create(raised)).ToArray();
         await OutboxReads.AddEachAsync(Db, outbox, envelopes);
         foreach (var envelope in envelopes)
@@ -98,7 +99,7 @@ public sealed class PartitionedBusTests(RedisServerFixture redis) : IAsyncLifeti
         var processed = new RedisProcessedEvents(redis.Redis, options);
         var versions = new RedisAppliedVersions(redis.Redis, options);
         var outbox = new RedisOutbox(options);
-        var events = new IntegrationEventFactory(options, TimeProvider.System);
+        var events = new IntegrationEventFactory(options, TimeProvider.System, IntegrationEvents.Catalog);
         var handled = events.Create(TestEvents.Raised(7));
         var disputeId = handled.DisputeId!;
         var context = EventContext.From(handled);

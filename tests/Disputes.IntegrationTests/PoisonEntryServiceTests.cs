@@ -2,6 +2,7 @@ using System.Net;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.IntegrationTests.Faults;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -25,7 +26,7 @@ public sealed class PoisonEntryServiceTests(RedisServerFixture redis) : IAsyncLi
     {
         await Db.StreamAddAsync(Topic, "metadata", "{\"rawPayload\":\"true\"}");
         await Db.StreamAddAsync(Topic, RedisStreamFields.Data, "{\"id\":\"x\",\"type\":\"disputes.v1.ChallengeRaised\",\"data\":{\"version\":\"NaN\"}}");
-        var factory = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        var factory = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog);
         await new RedisEventPublisher(redis.Redis).PublishAsync(factory.Create(TestEvents.Raised(1)), CancellationToken.None);
         var last = (await Db.StreamRangeAsync(Topic, messageOrder: Order.Descending, count: 1))[0].Id;
 

@@ -1,4 +1,5 @@
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
 using Disputes.Redis;
@@ -75,7 +76,7 @@ public sealed class RecordStoreWakeTests(RedisServerFixture redis) : IAsyncLifet
         var options = Microsoft.Extensions.Options.Options.Create(new Disputes.EventBus.EventBusOptions { AppId = "records" });
         var outbox = new RedisOutbox(options);
         var store = new RecordStore(redis.Redis, TimeProvider.System, new RecordCheckpoints(null), outbox,
-            new Disputes.EventBus.IntegrationEventFactory(options, TimeProvider.System));
+            new Disputes.EventBus.IntegrationEventFactory(options, TimeProvider.System, IntegrationEvents.Catalog));
 
         Assert.NotNull(await store.AppendAsync(ChallengeId, new RecordEntry { Kind = RecordEntryKind.Discussion, Summary = "discussed" }, "trace", "event-1"));
 

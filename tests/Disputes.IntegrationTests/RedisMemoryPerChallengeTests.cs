@@ -4,6 +4,7 @@ using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Microsoft.Extensions.Options;
@@ -32,7 +33,7 @@ public sealed partial class RedisMemoryPerChallengeTests(RedisServerFixture redi
     public async Task A_challenge_raised_and_withdrawn_at_stage_1_keeps_few_bytes_in_the_challenge_and_notification_services()
     {
         var outbox = new RedisOutbox(Options.Create(new EventBusOptions { AppId = "challenge" }));
-        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog);
         var commands = new ChallengeCommandHandler(new ChallengeStore(redis.Redis, outbox), events, TimeProvider.System);
         for (var i = 0; i < Challenges; i++)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
 using Microsoft.Extensions.DependencyInjection;

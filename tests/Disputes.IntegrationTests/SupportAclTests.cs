@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.Tools.Support;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -119,7 +120,7 @@ public sealed partial class SupportAclTests : IAsyncLifetime
         for (var i = 0; i < 3; i++)
             await owner.GetDatabase().StreamAddAsync("challenge-raised", "data", "{}");
         await owner.GetDatabase().StreamAddAsync("challenge-raised-deadletter", "data", "{}");
-        var sampler = new ConsumerLagSampler(records, new EventSubscriptions([EventSubscription.For<Disputes.V1.Events.ChallengeRaised, RecordingHandler>()]),
+        var sampler = new ConsumerLagSampler(records, new EventSubscriptions([EventSubscription.For<Disputes.V1.Events.ChallengeRaised, RecordingHandler>(IntegrationEvents.Catalog)]),
             Options.Create(new EventBusOptions { AppId = group }), TimeProvider.System, NullLogger<ConsumerLagSampler>.Instance);
 
         await sampler.SampleAsync();

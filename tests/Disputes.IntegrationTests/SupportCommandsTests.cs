@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.Tools.Support;
 using Microsoft.Extensions.Time.Testing;

@@ -3,6 +3,7 @@ using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,7 +64,7 @@ public sealed class WakeDontPollTests(RedisServerFixture redis) : IAsyncLifetime
     public async Task A_committed_outbox_write_signals_the_relay_and_a_transaction_whose_condition_fails_does_not()
     {
         var outbox = new RedisOutbox(Options.Create(new EventBusOptions { AppId = "wake" }));
-        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "wake" }), TimeProvider.System);
+        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "wake" }), TimeProvider.System, IntegrationEvents.Catalog);
         var time = new FakeTimeProvider();
 
         var refused = Db.CreateTransaction();
@@ -169,7 +170,7 @@ public sealed class WakeDontPollTests(RedisServerFixture redis) : IAsyncLifetime
     public async Task A_request_id_the_challenge_service_stores_expires()
     {
         var outbox = new RedisOutbox(Options.Create(new EventBusOptions { AppId = "challenge" }));
-        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog);
         var commands = new ChallengeCommandHandler(new ChallengeStore(redis.Redis, outbox), events, TimeProvider.System);
 
         await commands.RaiseAsync(ChallengeCommandsTests.NewRaise(requestId: "raise-ttl-1"),
@@ -191,7 +192,7 @@ public sealed class WakeDontPollTests(RedisServerFixture redis) : IAsyncLifetime
 
     private static string EventEnvelopeFor(int n)
     {
-        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        var events = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog);
         return events.Create(TestEvents.Raised(n)).ToCloudEventJson();
     }
 }

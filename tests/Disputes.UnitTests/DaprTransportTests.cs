@@ -5,6 +5,7 @@ using Dapr.Client;
 using Dapr.Client.Autogen.Grpc.v1;
 using Disputes.EventBus;
 using Disputes.EventBus.Dapr;
+using Disputes.Procedure;
 using Disputes.V1.Events;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -157,7 +158,7 @@ public class DaprTransportTests
             [DaprSubscriptionEndpoints.AppApiTokenVariable] = appApiToken,
         });
         builder.Services.AddRouting();
-        builder.Services.AddInMemoryEventBus(builder.Configuration);
+        builder.Services.AddInMemoryEventBus(builder.Configuration, IntegrationEvents.Catalog);
         builder.Services.AddEventHandler<ChallengeRaised, InMemoryEventBusTests.RecordingHandler>();
         builder.Services.AddSingleton(new InMemoryEventBusTests.RecordingHandler(failures));
         var app = builder.Build();

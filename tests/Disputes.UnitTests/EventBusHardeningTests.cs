@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.V1.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,7 +78,7 @@ public class EventBusHardeningTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(new FakeTimeProvider());
-        services.AddInMemoryEventBus(configuration);
+        services.AddInMemoryEventBus(configuration, IntegrationEvents.Catalog);
         services.AddEventHandler<ChallengeRaised, RefusingHandler>();
         services.AddSingleton(handler);
         return services.BuildServiceProvider();

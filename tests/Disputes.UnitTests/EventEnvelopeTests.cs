@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.V1.Events;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -11,7 +12,7 @@ public class EventEnvelopeTests
     private static readonly FakeTimeProvider Time = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
 
     private static IntegrationEventFactory Factory() =>
-        new(Options.Create(new EventBusOptions { AppId = "challenge", PubSubName = "pubsub" }), Time);
+        new(Options.Create(new EventBusOptions { AppId = "challenge", PubSubName = "pubsub" }), Time, IntegrationEvents.Catalog);
 
     [Fact]
     public void The_CloudEvent_carries_every_attribute_Dapr_writes()

@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.V1.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -86,7 +87,7 @@ public class InMemoryEventBusTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(new FakeTimeProvider());
-        services.AddInMemoryEventBus(configuration);
+        services.AddInMemoryEventBus(configuration, IntegrationEvents.Catalog);
         services.AddEventHandler<ChallengeRaised, RecordingHandler>();
         // One handler instance for the test to inspect.
         services.AddSingleton(new RecordingHandler(failuresBeforeSuccess));

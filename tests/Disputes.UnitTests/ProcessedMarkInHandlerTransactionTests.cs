@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.V1.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,7 +46,7 @@ public sealed class ProcessedMarkInHandlerTransactionTests
     }
 
     private static EventEnvelope Envelope(EventDispatcher _) =>
-        new IntegrationEventFactory(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System)
+        new IntegrationEventFactory(Microsoft.Extensions.Options.Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog)
             .Create(TestEvents.Raised());
 
     private static (EventDispatcher Dispatcher, CountingMarks Marks, ServiceProvider Services) Build(Func<EventContext, Task>? markWrite)
@@ -59,7 +60,7 @@ public sealed class ProcessedMarkInHandlerTransactionTests
         services.AddLogging();
         services.AddSingleton<TimeProvider>(new FakeTimeProvider());
         services.AddSingleton<IProcessedEvents>(marks);
-        services.AddInMemoryEventBus(configuration);
+        services.AddInMemoryEventBus(configuration, IntegrationEvents.Catalog);
         services.AddEventHandler<ChallengeRaised, MarkingHandler>();
         services.AddSingleton(new MarkingHandler(markWrite));
         var provider = services.BuildServiceProvider();

@@ -1,5 +1,6 @@
 using Disputes.EventBus;
 using Disputes.Notification.Domain;
+using Disputes.Procedure;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf;

@@ -9,6 +9,7 @@ using Disputes.Escalation.Timers;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.V1;
 using Disputes.V1.Events;
@@ -103,7 +104,7 @@ public static class TimersCommand
             var signal = new TimerSignal();
             var timers = new EscalationTimers(WorkingDayCalendar.EnglandAndWales);
             var lifecycle = new EscalationLifecycle(WorkingDayCalendar.EnglandAndWales);
-            var writer = new EscalationWriter(store, new DirectoryStore(redis), catalog, timers, new IntegrationEventFactory(busOptions, time), signal);
+            var writer = new EscalationWriter(store, new DirectoryStore(redis), catalog, timers, new IntegrationEventFactory(busOptions, time, IntegrationEvents.Catalog), signal);
 
             var firstDue = time.GetUtcNow().AddSeconds(3);
             var ids = new List<string>(fired);

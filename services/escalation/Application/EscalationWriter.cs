@@ -1,6 +1,7 @@
 using Disputes.Escalation.Domain;
 using Disputes.Escalation.Storage;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf;

@@ -1,5 +1,6 @@
 using Disputes.Escalation.Storage;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Google.Protobuf;
 
 namespace Disputes.Escalation.Events;

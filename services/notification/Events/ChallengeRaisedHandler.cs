@@ -2,6 +2,7 @@ using Disputes.EventBus;
 using Disputes.Notification.Domain;
 using Disputes.Notification.Sending;
 using Disputes.Notification.Storage;
+using Disputes.Procedure;
 using Disputes.V1.Events;
 
 namespace Disputes.Notification.Events;

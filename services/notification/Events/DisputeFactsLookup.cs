@@ -1,6 +1,7 @@
 using Disputes.EventBus;
 using Disputes.Notification.Domain;
 using Disputes.Notification.Storage;
+using Disputes.Procedure;
 using Google.Protobuf;
 
 namespace Disputes.Notification.Events;

@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
 using Disputes.V1.Events;

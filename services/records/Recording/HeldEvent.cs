@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Google.Protobuf;
 
 namespace Disputes.Records.Recording;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
@@ -79,7 +80,7 @@ public sealed class RecordStore(IConnectionMultiplexer redis, TimeProvider timeP
 
     private RecordStore(IConnectionMultiplexer redis, TimeProvider timeProvider, RecordCheckpoints checkpoints,
         Microsoft.Extensions.Options.IOptions<EventBusOptions> options, TimeProvider clock, RecordStoreOptions? storeOptions)
-        : this(redis, timeProvider, checkpoints, new RedisOutbox(options), new IntegrationEventFactory(options, clock), storeOptions)
+        : this(redis, timeProvider, checkpoints, new RedisOutbox(options), new IntegrationEventFactory(options, clock, IntegrationEvents.Catalog), storeOptions)
     {
     }
 

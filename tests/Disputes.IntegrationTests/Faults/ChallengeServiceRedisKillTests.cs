@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;

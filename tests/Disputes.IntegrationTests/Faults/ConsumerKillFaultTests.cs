@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Procedure;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Xunit.Abstractions;
@@ -27,7 +28,7 @@ public sealed class ConsumerKillFaultTests(RedisServerFixture redis, ITestOutput
     {
         var events = FaultSettings.KillEvents;
         var db = redis.Redis.GetDatabase();
-        var factory = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System);
+        var factory = new IntegrationEventFactory(Options.Create(new EventBusOptions { AppId = "challenge" }), TimeProvider.System, IntegrationEvents.Catalog);
         var publisher = new RedisEventPublisher(redis.Redis);
         var published = new string[events];
         await Task.WhenAll(Enumerable.Range(0, events).Select(n =>

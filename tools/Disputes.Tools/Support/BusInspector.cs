@@ -1,3 +1,4 @@
+using Disputes.Procedure;
 using StackExchange.Redis;
 
 namespace Disputes.Tools.Support;
@@ -21,7 +22,7 @@ public sealed class BusInspector(IConnectionMultiplexer redis, TimeProvider time
         foreach (var (topic, eventType) in BusTopics.All)
         {
             var length = await LengthAsync(topic);
-            var deadLetters = await LengthAsync(Disputes.EventBus.IntegrationEvents.DeadLetterTopicOf(topic));
+            var deadLetters = await LengthAsync(IntegrationEvents.DeadLetterTopicOf(topic));
             topics.Add(new TopicStatus(topic, eventType, length, deadLetters, await GroupsAsync(topic, now)));
         }
         return new BusStatus(now, topics, await OutboxesAsync(now));

@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.Procedure;
 
 namespace Disputes.Tools.Support;
 

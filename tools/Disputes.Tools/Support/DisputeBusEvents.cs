@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Redis;
 using StackExchange.Redis;
 

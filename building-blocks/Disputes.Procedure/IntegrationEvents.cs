@@ -1,8 +1,9 @@
+using Disputes.EventBus;
 using Disputes.V1.Events;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 
-namespace Disputes.EventBus;
+namespace Disputes.Procedure;
 
 /// <summary>
 /// What the contracts in events.proto say about each integration event: its topic
@@ -11,8 +12,6 @@ namespace Disputes.EventBus;
 /// </summary>
 public static class IntegrationEvents
 {
-    public const string DeadLetterSuffix = "-deadletter";
-
     public static string TopicOf(MessageDescriptor descriptor)
     {
         var topic = descriptor.GetOptions()?.GetExtension(EventsExtensions.Topic);
@@ -23,7 +22,7 @@ public static class IntegrationEvents
 
     public static string TopicOf<TEvent>() where TEvent : IMessage<TEvent>, new() => TopicOf(new TEvent().Descriptor);
 
-    public static string DeadLetterTopicOf(string topic) => topic + DeadLetterSuffix;
+    public static string DeadLetterTopicOf(string topic) => DeadLetterTopics.Of(topic);
 
     public static string TypeOf(MessageDescriptor descriptor) => descriptor.FullName;
 
@@ -40,4 +39,14 @@ public static class IntegrationEvents
     /// <summary>Every integration event declared in events.proto.</summary>
     public static IReadOnlyList<MessageDescriptor> All { get; } =
         EventsReflection.Descriptor.MessageTypes.Where(m => m.GetOptions()?.HasExtension(EventsExtensions.Topic) == true).ToArray();
+
+    /// <summary>The same, as the event bus asks for it: given to the bus at registration.</summary>
+    public static IEventCatalog Catalog { get; } = new EventsProtoCatalog();
+
+    private sealed class EventsProtoCatalog : IEventCatalog
+    {
+        public string TopicOf(MessageDescriptor descriptor) => IntegrationEvents.TopicOf(descriptor);
+        public string TypeOf(MessageDescriptor descriptor) => IntegrationEvents.TypeOf(descriptor);
+        public string? PartitionKeyOf(IMessage message) => DisputeIdOf(message);
+    }
 }
