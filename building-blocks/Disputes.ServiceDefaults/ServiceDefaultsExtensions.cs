@@ -25,13 +25,12 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>What every gRPC service of the suite adds on top: gRPC conventions, Redis and the event bus.</summary>
+    /// <summary>What every gRPC service of the suite adds on top: gRPC conventions and Redis. The service picks its event bus.</summary>
     public static WebApplicationBuilder AddDisputesService(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
         builder.AddDisputesGrpc();
         builder.AddRedis();
-        builder.AddEventBus();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using Disputes.Challenge.Extensions;
+using Disputes.EventBus.Hosting;
 using Disputes.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

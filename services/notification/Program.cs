@@ -1,3 +1,4 @@
+using Disputes.EventBus.Hosting;
 using Disputes.Notification.Extensions;
 using Disputes.ServiceDefaults;
 

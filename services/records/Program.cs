@@ -1,3 +1,4 @@
+using Disputes.EventBus.Hosting;
 using Disputes.Records.Extensions;
 using Disputes.ServiceDefaults;
 

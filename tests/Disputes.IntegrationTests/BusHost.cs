@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Disputes.EventBus;
+using Disputes.EventBus.Hosting;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Procedure;

@@ -3,6 +3,8 @@ using Disputes.Challenge.Events;
 using Disputes.Challenge.Grpc;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
+using Disputes.EventBus.Hosting;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1.Events;
 
@@ -12,6 +14,8 @@ public static class ChallengeServiceExtensions
 {
     public static WebApplicationBuilder AddChallengeServices(this WebApplicationBuilder builder)
     {
+        // The transport comes from configuration; the events are those of events.proto.
+        builder.AddEventBus(IntegrationEvents.Catalog);
         builder.Services.AddOptions<ChallengeStoreOptions>()
             .Bind(builder.Configuration.GetSection(ChallengeStoreOptions.SectionName))
             .Validate(o => o.RequestIdRetention >= TimeSpan.FromMinutes(1), "Challenge:Storage:RequestIdRetention must be at least a minute.")

@@ -1,3 +1,5 @@
+using Disputes.EventBus.Hosting;
+using Disputes.Procedure;
 using Disputes.WorkingDays;
 using Disputes.Escalation.Application;
 using Disputes.Escalation.Directory;
@@ -16,6 +18,8 @@ public static class EscalationServiceExtensions
 {
     public static WebApplicationBuilder AddEscalationServices(this WebApplicationBuilder builder)
     {
+        // The transport comes from configuration; the events are those of events.proto.
+        builder.AddEventBus(IntegrationEvents.Catalog);
         builder.Services.AddOptions<EscalationOptions>().Bind(builder.Configuration.GetSection(EscalationOptions.SectionName))
             .Validate(o => o.TimerPollInterval > TimeSpan.Zero && o.TimerBatchSize > 0, "Escalation:TimerPollInterval and TimerBatchSize must be positive")
             .ValidateOnStart();

@@ -1,9 +1,11 @@
 using Disputes.EventBus;
+using Disputes.EventBus.Hosting;
 using Disputes.Notification.Channels;
 using Disputes.Notification.Events;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Sending;
 using Disputes.Notification.Storage;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.V1.Events;
 using Microsoft.Extensions.Options;
@@ -14,6 +16,8 @@ public static class NotificationServiceExtensions
 {
     public static WebApplicationBuilder AddNotificationServices(this WebApplicationBuilder builder)
     {
+        // The transport comes from configuration; the events are those of events.proto.
+        builder.AddEventBus(IntegrationEvents.Catalog);
         builder.Services.AddOptions<NotificationOptions>()
             // Loopback webhooks only when a local run says so (Notification:Webhooks:AllowLoopback), never by environment name alone.
             .Bind(builder.Configuration.GetSection(NotificationOptions.SectionName))

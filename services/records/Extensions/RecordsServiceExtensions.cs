@@ -1,5 +1,7 @@
 using Disputes.EventBus;
+using Disputes.EventBus.Hosting;
 using Disputes.Outbox.Redis;
+using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Records.Events;
 using Disputes.Records.Grpc;
@@ -17,6 +19,8 @@ public static class RecordsServiceExtensions
 {
     public static WebApplicationBuilder AddRecordsServices(this WebApplicationBuilder builder)
     {
+        // The transport comes from configuration; the events are those of events.proto.
+        builder.AddEventBus(IntegrationEvents.Catalog);
         builder.Services.AddSingleton(RecordCheckpointsFrom(builder));
         builder.Services.AddOptions<RecordStoreOptions>().Bind(builder.Configuration.GetSection(RecordStoreOptions.SectionName))
             .Validate(o => o.SourceRetention >= TimeSpan.FromMinutes(1), "Records:Storage:SourceRetention must be at least one minute")

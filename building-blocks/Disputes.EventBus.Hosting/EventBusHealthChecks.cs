@@ -6,7 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Disputes.ServiceDefaults.Health;
+namespace Disputes.EventBus.Hosting;
 
 public static class EventBusHealthChecks
 {

@@ -1,28 +1,28 @@
-using Disputes.EventBus;
 using Disputes.EventBus.Dapr;
 using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
-using Disputes.Procedure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Disputes.ServiceDefaults.Health;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Disputes.ServiceDefaults;
+namespace Disputes.EventBus.Hosting;
 
 public static class EventBusHostingExtensions
 {
-    /// <summary>The transport named by <c>EventBus:Transport</c>, and the Redis outbox every service writes to.</summary>
-    public static WebApplicationBuilder AddEventBus(this WebApplicationBuilder builder)
+    /// <summary>
+    /// The transport named by <c>EventBus:Transport</c>, carrying the events <paramref name="catalog"/> describes,
+    /// and the Redis outbox every service writes to.
+    /// </summary>
+    public static WebApplicationBuilder AddEventBus(this WebApplicationBuilder builder, IEventCatalog catalog)
     {
         var transport = TransportOf(builder.Configuration);
         switch (transport.ToLowerInvariant())
         {
             case "redis":
-                builder.Services.AddRedisStreamsEventBus(builder.Configuration, IntegrationEvents.Catalog);
+                builder.Services.AddRedisStreamsEventBus(builder.Configuration, catalog);
                 break;
             case "dapr":
-                builder.Services.AddDaprEventBus(builder.Configuration, IntegrationEvents.Catalog);
+                builder.Services.AddDaprEventBus(builder.Configuration, catalog);
                 // Dapr's pubsub.redis keeps the same streams and groups (group = app id): the same gauges.
                 builder.Services.AddHostedService<ConsumerLagSampler>();
                 builder.Services.AddSingleton<RedisProcessedEvents>();
@@ -30,7 +30,7 @@ public static class EventBusHostingExtensions
                 builder.Services.AddSingleton<IAppliedVersions, RedisAppliedVersions>();
                 break;
             case "inmemory":
-                builder.Services.AddInMemoryEventBus(builder.Configuration, IntegrationEvents.Catalog);
+                builder.Services.AddInMemoryEventBus(builder.Configuration, catalog);
                 break;
             default:
                 throw new InvalidOperationException($"EventBus:Transport \"{transport}\" is not one of Redis, Dapr, InMemory.");
