@@ -1,4 +1,5 @@
 using System.Text;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Grpc.Core;
 using Microsoft.IdentityModel.JsonWebTokens;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Grpc.Core;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -2,6 +2,7 @@ using Disputes.Challenge.Commands;
 using Disputes.Challenge.Events;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;

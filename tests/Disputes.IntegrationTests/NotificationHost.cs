@@ -1,5 +1,6 @@
 using Disputes.EventBus;
 using Disputes.Notification.Extensions;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
 using Disputes.ServiceDefaults.Identity;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Disputes.Procedure;
 using Disputes.Records.Extensions;
 using Disputes.Records.Recording;
 using Disputes.Records.Storage;

@@ -2,6 +2,7 @@ using Disputes.Escalation.Events;
 using Disputes.Escalation.Timers;
 using Disputes.EventBus;
 using Disputes.Notification.Sending;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;

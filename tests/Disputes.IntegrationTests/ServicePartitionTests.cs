@@ -2,6 +2,7 @@ using Disputes.Escalation.Events;
 using Disputes.Escalation.Storage;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
+using Disputes.Procedure;
 using Disputes.Records.Storage;
 using Disputes.Redis;
 using Disputes.V1;

@@ -1,3 +1,4 @@
+using Disputes.Procedure;
 using Disputes.ServiceDefaults;
 
 namespace Disputes.UnitTests;
@@ -20,5 +21,14 @@ public class BuildingBlocksTests
     {
         var references = typeof(Disputes.Outbox.Redis.RedisOutbox).Assembly.GetReferencedAssemblies().Select(a => a.Name);
         Assert.DoesNotContain("Disputes.EventBus.Redis", references);
+    }
+
+    [Fact]
+    public void The_pieces_that_know_disputes_are_in_one_project_above_service_defaults()
+    {
+        var procedure = typeof(IntegrationEvents).Assembly;
+        Assert.All([typeof(DisputeAccess), typeof(DisputeRoles), typeof(DisputePartiesStore), typeof(DisputeTelemetry)],
+            type => Assert.Same(procedure, type.Assembly));
+        Assert.DoesNotContain(procedure.GetName().Name, typeof(ServiceDefaultsExtensions).Assembly.GetReferencedAssemblies().Select(a => a.Name));
     }
 }

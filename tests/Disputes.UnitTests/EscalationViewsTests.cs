@@ -1,3 +1,4 @@
+using Disputes.Procedure;
 using Disputes.WorkingDays;
 using Disputes.Escalation.Domain;
 using Disputes.ServiceDefaults.Identity;

@@ -1,4 +1,5 @@
 using System.Text;
+using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;

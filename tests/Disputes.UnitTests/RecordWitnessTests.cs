@@ -1,4 +1,5 @@
 using Disputes.Escalation.Witness;
+using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 
 namespace Disputes.Tools;

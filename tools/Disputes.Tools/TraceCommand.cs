@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.Tools.Support;

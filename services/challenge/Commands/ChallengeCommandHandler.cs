@@ -1,6 +1,7 @@
 using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.ServiceDefaults.Telemetry;

@@ -1,5 +1,6 @@
 using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.ServiceDefaults.Telemetry;

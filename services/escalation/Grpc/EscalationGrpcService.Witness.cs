@@ -1,4 +1,5 @@
 using Disputes.Escalation.Witness;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.ServiceDefaults.Telemetry;

@@ -1,3 +1,4 @@
+using Disputes.Procedure;
 using Disputes.WorkingDays;
 using Disputes.Escalation.Application;
 using Disputes.Escalation.Domain;

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;

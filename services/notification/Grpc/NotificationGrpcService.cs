@@ -1,6 +1,7 @@
 using Disputes.EventBus.Redis;
 using Disputes.Notification.Domain;
 using Disputes.Notification.Storage;
+using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;

@@ -1,3 +1,4 @@
+using Disputes.Procedure;
 using Disputes.WorkingDays;
 using System.Globalization;
 using Disputes.ServiceDefaults.Grpc;

@@ -1,4 +1,5 @@
 using Disputes.EventBus;
+using Disputes.Procedure;
 using Disputes.Records.Recording;
 using Disputes.ServiceDefaults.Telemetry;
 using Google.Protobuf;

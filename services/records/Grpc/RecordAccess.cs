@@ -1,3 +1,4 @@
+using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
 using Disputes.ServiceDefaults.Grpc;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Disputes.EventBus;
 
-namespace Disputes.ServiceDefaults.Telemetry;
+namespace Disputes.Procedure;
 
 public static class DisputeTelemetry
 {

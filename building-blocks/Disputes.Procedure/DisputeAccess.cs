@@ -1,4 +1,6 @@
-namespace Disputes.ServiceDefaults.Identity;
+using Disputes.ServiceDefaults.Identity;
+
+namespace Disputes.Procedure;
 
 /// <summary>
 /// A professional appointed to a dispute: the independent chair, or the child's named IRO. A

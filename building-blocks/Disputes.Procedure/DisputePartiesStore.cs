@@ -1,9 +1,10 @@
 using Disputes.EventBus;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
+using Disputes.ServiceDefaults.Identity;
 using StackExchange.Redis;
 
-namespace Disputes.ServiceDefaults.Identity;
+namespace Disputes.Procedure;
 
 /// <summary>
 /// The agencies party to each dispute, as a consuming service learnt them from the raised
