@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Disputes.Procedure;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Rpc;
 using Grpc.Core;

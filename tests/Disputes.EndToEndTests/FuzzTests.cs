@@ -1,6 +1,5 @@
 using System.Net;
 using Disputes.Procedure;
-using Disputes.ServiceDefaults.Identity;
 using Grpc.Core;
 using Xunit.Abstractions;
 

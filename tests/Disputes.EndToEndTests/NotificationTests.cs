@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Disputes.Procedure;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
 using Disputes.Procedure;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

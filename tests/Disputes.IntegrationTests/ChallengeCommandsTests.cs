@@ -3,7 +3,6 @@ using Disputes.Challenge.Domain;
 using Disputes.Challenge.Events;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Procedure;
 using Disputes.Redis;

@@ -2,7 +2,6 @@ using Disputes.Challenge.Commands;
 using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Procedure;
 using Disputes.Redis;

@@ -1,6 +1,5 @@
 using System.Text;
 using Disputes.Procedure;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf;

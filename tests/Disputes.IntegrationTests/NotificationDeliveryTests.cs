@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Notification.Domain;
 using Disputes.Notification.Grpc;
@@ -8,7 +7,6 @@ using Disputes.Notification.Storage;
 using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf.WellKnownTypes;

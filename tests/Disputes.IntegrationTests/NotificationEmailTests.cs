@@ -1,4 +1,3 @@
-using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Notification.Grpc;
 using Disputes.Notification.Sending;
@@ -6,7 +5,6 @@ using Disputes.Notification.Storage;
 using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Rpc;
 using Grpc.Core;

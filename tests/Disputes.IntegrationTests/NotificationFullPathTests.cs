@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Grpc.Core;

@@ -1,5 +1,4 @@
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

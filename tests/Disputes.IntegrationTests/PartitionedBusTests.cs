@@ -4,7 +4,6 @@ using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Procedure;
 using Disputes.Redis;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,4 @@
 using Disputes.Procedure;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Grpc.Core;
 

@@ -1,6 +1,5 @@
 using Disputes.Procedure;
 using Disputes.Records.Storage;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Protobuf;
 using Grpc.Core;

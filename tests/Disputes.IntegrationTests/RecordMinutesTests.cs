@@ -2,7 +2,6 @@ using System.Text;
 using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf;

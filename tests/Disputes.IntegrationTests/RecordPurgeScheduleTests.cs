@@ -1,6 +1,5 @@
 using Disputes.Procedure;
 using Disputes.Records.Recording;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.DependencyInjection;

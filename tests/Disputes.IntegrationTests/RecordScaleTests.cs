@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Protobuf.WellKnownTypes;
 using StackExchange.Redis;

@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Disputes.Challenge.Commands;
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Procedure;
 using Disputes.ServiceDefaults.Identity;

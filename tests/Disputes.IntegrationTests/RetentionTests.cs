@@ -1,7 +1,6 @@
 using Disputes.Procedure;
 using Disputes.Records.Domain;
 using Disputes.Records.Storage;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;

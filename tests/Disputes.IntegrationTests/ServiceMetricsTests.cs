@@ -4,7 +4,6 @@ using Disputes.EventBus;
 using Disputes.Notification.Sending;
 using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Microsoft.Extensions.DependencyInjection;

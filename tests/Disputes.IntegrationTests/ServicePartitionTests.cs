@@ -1,7 +1,6 @@
 using Disputes.Escalation.Events;
 using Disputes.Escalation.Storage;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Procedure;
 using Disputes.Records.Storage;
 using Disputes.Redis;

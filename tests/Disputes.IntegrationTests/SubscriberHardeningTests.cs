@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Disputes.EventBus;
 using Disputes.EventBus.Redis;
 using Disputes.Procedure;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

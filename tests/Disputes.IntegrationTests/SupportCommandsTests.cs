@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.Tools.Support;

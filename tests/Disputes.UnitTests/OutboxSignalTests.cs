@@ -1,4 +1,3 @@
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Microsoft.Extensions.Time.Testing;
 

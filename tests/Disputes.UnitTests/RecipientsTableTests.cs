@@ -1,4 +1,3 @@
-using Disputes.EventBus;
 using Disputes.Notification.Domain;
 using Disputes.Procedure;
 using Disputes.V1;

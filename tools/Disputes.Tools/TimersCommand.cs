@@ -7,7 +7,6 @@ using Disputes.Escalation.Domain;
 using Disputes.Escalation.Storage;
 using Disputes.Escalation.Timers;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Procedure;
 using Disputes.Redis;

@@ -4,7 +4,6 @@ using Disputes.EventBus;
 using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1;
 using Google.Protobuf;
 

@@ -3,7 +3,6 @@ using Disputes.Challenge.Storage;
 using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1;
 using StackExchange.Redis;
 

@@ -1,7 +1,6 @@
 using Disputes.Challenge.Storage;
 using Disputes.EventBus;
 using Disputes.Procedure;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1.Events;
 
 namespace Disputes.Challenge.Events;

@@ -1,6 +1,5 @@
 using Disputes.Challenge.Domain;
 using Disputes.Challenge.Storage;
-using Disputes.EventBus;
 using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Google.Protobuf;

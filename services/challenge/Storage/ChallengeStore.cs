@@ -1,6 +1,5 @@
 using Disputes.Challenge.Domain;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;

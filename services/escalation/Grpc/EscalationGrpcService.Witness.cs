@@ -2,7 +2,6 @@ using Disputes.Escalation.Witness;
 using Disputes.Procedure;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1;
 using Grpc.Core;
 

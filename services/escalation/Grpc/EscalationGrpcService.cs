@@ -5,7 +5,6 @@ using Disputes.Escalation.Domain;
 using Disputes.Escalation.Storage;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1;
 using Grpc.Core;
 

@@ -1,6 +1,5 @@
 using Disputes.Escalation.Domain;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Redis;
 using Disputes.V1.Events;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Disputes.EventBus.Redis;
 using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf;

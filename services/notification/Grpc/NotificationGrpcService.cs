@@ -5,7 +5,6 @@ using Disputes.Procedure;
 using Disputes.Redis;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

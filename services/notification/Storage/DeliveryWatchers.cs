@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 
 namespace Disputes.Notification.Storage;

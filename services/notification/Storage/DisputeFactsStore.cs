@@ -1,4 +1,3 @@
-using Disputes.EventBus.Redis;
 using Disputes.Notification.Domain;
 using Disputes.Redis;
 using Disputes.V1;

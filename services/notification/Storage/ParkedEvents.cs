@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Redis;
 using StackExchange.Redis;
 

@@ -1,8 +1,6 @@
 using Disputes.EventBus;
 using Disputes.Procedure;
 using Disputes.Records.Recording;
-using Disputes.ServiceDefaults.Identity;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1.Events;
 
 namespace Disputes.Records.Events;

@@ -1,7 +1,6 @@
 using Disputes.EventBus;
 using Disputes.Procedure;
 using Disputes.Records.Recording;
-using Disputes.ServiceDefaults.Telemetry;
 using Google.Protobuf;
 
 namespace Disputes.Records.Events;

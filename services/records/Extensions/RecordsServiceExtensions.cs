@@ -9,7 +9,6 @@ using Disputes.Records.Recording;
 using Disputes.Records.Storage;
 using Disputes.Records.Witness;
 using Disputes.ServiceDefaults.Grpc;
-using Disputes.ServiceDefaults.Identity;
 using Disputes.V1.Events;
 using StackExchange.Redis;
 

@@ -6,7 +6,6 @@ using Disputes.Records.Domain;
 using Disputes.Records.Storage;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
-using Disputes.ServiceDefaults.Telemetry;
 using Disputes.V1;
 using Disputes.V1.Events;
 using Google.Protobuf.WellKnownTypes;

@@ -2,7 +2,6 @@ using System.Globalization;
 using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf;
-using Disputes.EventBus.Redis;
 using StackExchange.Redis;
 
 namespace Disputes.Records.Storage;

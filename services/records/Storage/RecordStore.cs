@@ -1,6 +1,5 @@
 using System.Globalization;
 using Disputes.EventBus;
-using Disputes.EventBus.Redis;
 using Disputes.Outbox.Redis;
 using Disputes.Procedure;
 using Disputes.Records.Domain;

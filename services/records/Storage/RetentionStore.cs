@@ -3,7 +3,6 @@ using Disputes.Redis;
 using Disputes.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Disputes.EventBus.Redis;
 using StackExchange.Redis;
 
 namespace Disputes.Records.Storage;

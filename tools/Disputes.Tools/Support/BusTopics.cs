@@ -1,4 +1,3 @@
-using Disputes.EventBus;
 using Disputes.Procedure;
 
 namespace Disputes.Tools.Support;

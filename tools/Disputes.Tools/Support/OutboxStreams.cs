@@ -1,4 +1,3 @@
-using Disputes.EventBus.Redis;
 using Disputes.Redis;
 using StackExchange.Redis;
 
