@@ -29,7 +29,8 @@ public sealed class GrpcHealthProbeTests
             var health = new Health.HealthClient(channel);
             async Task<ServingStatus> Check(string service) => (await health.CheckAsync(new HealthCheckRequest { Service = service })).Status;
 
-            Assert.Equal(ServingStatus.Serving, await Check(GrpcHealthNames.Readiness));
+            // Ready once its consumer groups exist, which the host creates in the background after it starts.
+            await Eventually.HoldsAsync(async () => await Check(GrpcHealthNames.Readiness) == ServingStatus.Serving, "the service is ready");
             Assert.Equal(ServingStatus.Serving, await Check(GrpcHealthNames.Liveness));
 
             foreach (var endpoint in redis.Redis.GetEndPoints())
