@@ -74,13 +74,9 @@ public sealed class RedisOutbox(IOptions<EventBusOptions> options)
     }
 
     /// <summary>
-    /// Wakes the relay after a write that added to the outbox outside <see cref="Add"/> (a server-side
-    /// script). Call it after the write succeeded; a call when nothing was added costs one empty read
-    /// of every partition.
+    /// Wakes the relay after a write that added to <see cref="StreamKeyOf"/> of this dispute outside
+    /// <see cref="Add"/> (a server-side script): only that partition is read. Call it after the write succeeded.
     /// </summary>
-    public void NotifyWritten() => Written.Notify();
-
-    /// <summary>As <see cref="NotifyWritten()"/>, when the script wrote to <see cref="StreamKeyOf"/> of this dispute: only its partition is read.</summary>
     public void NotifyWritten(string partitionKey) => Written.Notify(RedisPartitions.Of(partitionKey));
 
     /// <summary>
