@@ -119,7 +119,13 @@ public sealed class DeadLetterDesk(IConnectionMultiplexer redis, TimeProvider ti
                     ?? new DeadLetterAction(DeadLetterOutcome.AlreadyReplayed, topic, entryId, null, null, $"already replayed ({earlier[0]})");
             var entry = await ReadAsync(stream, entryId);
             if (entry is null)
+            {
+                // A racing replay may have claimed it between the two reads: its claim removed the entry and
+                // marked it in one transaction, so a second look at the marker tells the two apart.
+                if (await Db.HashExistsAsync(replayed, entryId))
+                    continue;
                 return new DeadLetterAction(DeadLetterOutcome.NotFound, topic, entryId, null, null, $"no dead letter {entryId} in {stream}");
+            }
             var deadLetter = DeadLetter.From(topic, entry.Value);
             if (!deadLetter.IsCloudEvent)
                 return new DeadLetterAction(DeadLetterOutcome.NotReplayable, topic, entryId, deadLetter, null,
