@@ -3,13 +3,14 @@ using System.Buffers.Binary;
 using Disputes.ServiceDefaults.Grpc;
 using Disputes.ServiceDefaults.Identity;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Disputes.Gateway.Extensions;
 
 /// <summary>
 /// Refuses a message over the limit before anything is forwarded: RESOURCE_EXHAUSTED for gRPC,
-/// 413 for REST. The proxy lifts Kestrel's body limit for gRPC (it streams), so the gateway reads
+/// 413 for REST. Kestrel's whole-body limit is lifted for gRPC (a stream), so the gateway reads
 /// the 5-byte prefix of the first message itself, consuming nothing (every RPC's client sends its
 /// request first); the services apply the same limit to every message of a stream. A REST body is held to Kestrel's limit (see
 /// GrpcExtensions.LimitRequestBodies); one that runs over it while being forwarded is answered
@@ -23,6 +24,7 @@ public sealed class MessageSizeLimit(RequestDelegate next, int maxMessageBytes)
     {
         if (GrpcHttpResponses.IsGrpc(context.Request))
         {
+            LiftWholeBodyLimit(context);
             if (await FirstMessageLengthAsync(context.Request, context.RequestAborted) > maxMessageBytes)
             {
                 await RefuseAsync(context);
@@ -36,6 +38,32 @@ public sealed class MessageSizeLimit(RequestDelegate next, int maxMessageBytes)
         // A chunked body that ran over the limit while being forwarded.
         if (context.GetForwarderErrorFeature() is not null && context.Response is { StatusCode: StatusCodes.Status413PayloadTooLarge, HasStarted: false })
             await RefuseAsync(context);
+    }
+
+    /// <summary>
+    /// The proxy lifts Kestrel's whole-body limit for gRPC (a stream), but reading the prefix makes the
+    /// limit read-only, and the proxy would then warn on every call: so it is lifted here, before the
+    /// read, and the proxy is shown the limit as already lifted.
+    /// </summary>
+    private static void LiftWholeBodyLimit(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is not { IsReadOnly: false } bodySize)
+            return;
+        bodySize.MaxRequestBodySize = null;
+        context.Features.Set<IHttpMaxRequestBodySizeFeature>(LiftedBodyLimit.Instance);
+    }
+
+    private sealed class LiftedBodyLimit : IHttpMaxRequestBodySizeFeature
+    {
+        public static readonly LiftedBodyLimit Instance = new();
+
+        public bool IsReadOnly => false;
+
+        public long? MaxRequestBodySize
+        {
+            get => null;
+            set { }
+        }
     }
 
     private Task RefuseAsync(HttpContext context) => RefusalResponses.WriteAsync(context, StatusCode.ResourceExhausted,

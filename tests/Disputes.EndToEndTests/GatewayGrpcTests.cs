@@ -1,5 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using Disputes.Procedure;
+using Disputes.V1;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -108,6 +110,36 @@ public sealed class GatewayGrpcTests(SuiteFixture suite)
         });
 
         Assert.Equal(ServingStatus.Serving, await NextAsync(watch, timeout.Token));
+    }
+
+    [Fact]
+    public async Task Watchers_closing_their_streams_keep_the_notification_backend_in_service()
+    {
+        const string notifications = "disputes.v1.NotificationService";
+        Assert.Equal(ServingStatus.Serving, await UntilStatusAsync(notifications, ServingStatus.Serving));
+        var client = new NotificationService.NotificationServiceClient(suite.Gateway);
+
+        // Each watcher leaves after half a second (no deadline: the caller closes the stream), as a
+        // dashboard that is shut does; forty of them are far over the failure rate a backend may have.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            using var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            var headers = new Metadata
+            {
+                { "authorization", "Bearer " + suite.Token($"pc-watcher-{i}", AbuseSeed.RaisingAgency, DisputeRoles.Practitioner) },
+                { "x-forwarded-for", $"198.19.1.{1 + i % 8}" },
+            };
+            using var watch = client.WatchNotifications(new WatchNotificationsRequest { Parent = $"agencies/{AbuseSeed.RaisingAgency}" }, headers, cancellationToken: leave.Token);
+            var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                while (await watch.ResponseStream.MoveNext(leave.Token)) { }
+            });
+            Assert.Equal(StatusCode.Cancelled, ended.StatusCode);
+        }));
+
+        // The gateway's health report catches up within a second.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(ServingStatus.Serving, (await _health.CheckAsync(new HealthCheckRequest { Service = notifications })).Status);
     }
 
     private static async Task<ServingStatus> NextAsync(AsyncServerStreamingCall<HealthCheckResponse> watch, CancellationToken cancel)
