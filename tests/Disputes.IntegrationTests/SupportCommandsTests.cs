@@ -105,6 +105,25 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Bus_status_shows_no_lag_for_a_group_given_the_last_entry_whatever_Redis_counts()
+    {
+        for (var i = 0; i < 4; i++)
+            await Db.StreamAddAsync(Topic, "data", CloudEvent($"e{i}", "c1"), IdAt(TimeSpan.FromSeconds(i)));
+        await Db.StreamCreateConsumerGroupAsync(Topic, "records", "0");
+        await Db.StreamReadGroupAsync(Topic, "records", "records-1", ">", 10);
+        await Db.StreamAcknowledgeAsync(Topic, "records", Enumerable.Range(0, 4).Select(i => (RedisValue)IdAt(TimeSpan.FromSeconds(i))).ToArray());
+        // Redis's entries-read count drifts (seen after a busy run: a lag of 303 on an idle group at the
+        // stream's end); set it wrong on purpose.
+        await Db.ExecuteAsync("XGROUP", "SETID", Topic, "records", IdAt(TimeSpan.FromSeconds(3)), "ENTRIESREAD", 1);
+        Assert.Equal(3L, (long)(await Db.StreamGroupInfoAsync(Topic)).Single().Lag!);
+
+        var status = await new BusInspector(redis.Redis, new FakeTimeProvider(Epoch)).StatusAsync();
+
+        var group = status.Topics.Single(t => t.Topic == Topic).Groups.Single();
+        Assert.Equal((0L, 0L), (group.Lag!.Value, group.Pending));
+    }
+
+    [Fact]
     public async Task A_dead_letter_shows_why_and_which_event_never_the_narrative()
     {
         var id = await Db.StreamAddAsync(DeadLetters, [

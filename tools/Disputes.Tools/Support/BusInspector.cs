@@ -36,6 +36,7 @@ public sealed class BusInspector(IConnectionMultiplexer redis, TimeProvider time
         if (await Db.KeyTypeAsync(topic) != RedisType.Stream)
             return [];
         var groups = new List<GroupStatus>();
+        var lastId = (await Db.StreamInfoAsync(topic)).LastGeneratedId;
         foreach (var group in await Db.StreamGroupInfoAsync(topic))
         {
             TimeSpan? oldestAge = null, oldestIdle = null;
@@ -55,7 +56,9 @@ public sealed class BusInspector(IConnectionMultiplexer redis, TimeProvider time
                     }
                 }
             }
-            var lag = group.Lag ?? await CountAfterAsync(topic, group.LastDeliveredId);
+            // A group that has been given the stream's last entry lags by nothing, whatever Redis's
+            // entries-read count says (it drifts, and then reports a lag on an idle group).
+            var lag = group.LastDeliveredId == lastId.ToString() ? 0 : group.Lag ?? await CountAfterAsync(topic, group.LastDeliveredId);
             groups.Add(new GroupStatus(group.Name, lag, group.PendingMessageCount, group.ConsumerCount, oldestAge, oldestIdle, deliveries));
         }
         return groups.OrderBy(g => g.Group, StringComparer.Ordinal).ToArray();
