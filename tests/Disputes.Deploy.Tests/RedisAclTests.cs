@@ -11,8 +11,8 @@ namespace Disputes.Deploy.Tests;
 /// <summary>
 /// deploy/k8s/base/redis/users.acl, rendered as the Redis pod's init container renders it and loaded
 /// into a real redis-server: each service may use its own key prefix and its topics and nothing else,
-/// may never delete or trim a topic, and the support user reads everything but writes only its own
-/// keys, topics (replay) and dead letters (discard).
+/// may never delete or trim a topic, and the support user reads the bus's keys (never a service's
+/// state) and writes only its own keys, topics and outboxes (replay) and dead letters (discard).
 /// </summary>
 public sealed partial class RedisAclTests : IClassFixture<RedisAclTests.AclServer>
 {
@@ -99,18 +99,34 @@ public sealed partial class RedisAclTests : IClassFixture<RedisAclTests.AclServe
     }
 
     [Fact]
-    public void Support_reads_everything_and_writes_only_audit_replays_and_discards()
+    public void Support_reads_the_bus_never_a_services_state_and_writes_only_audit_replays_and_discards()
     {
         Allowed("support", "XLEN", "challenge-raised");
-        Allowed("support", "HGETALL", "records:chain:01JD0000000000000000000000");
+        Allowed("support", "XINFO", "STREAM", "challenge-raised");
+        Allowed("support", "XRANGE", "challenge-raised-deadletter", "-", "+");
         Allowed("support", "SCAN", "0", "MATCH", "*:outbox*");
+        Allowed("support", "XRANGE", "challenge:{p07}:outbox", "-", "+");
+        Allowed("support", "XLEN", "records:{p15}:outbox:deadletter");
+        Allowed("support", "TYPE", "notification:{p00}:outbox:attempts");
+        Allowed("support", "EXISTS", "records:{p07}:processed:01JD0000000000000000000001");
         Allowed("support", "XADD", "support:audit", "*", "who", "x");
         Allowed("support", "HSET", "support:replayed", "a", "b");
         Allowed("support", "XADD", "challenge-raised", "*", "data", "{}");
         Allowed("support", "XDEL", "challenge-raised-deadletter", "1-0");
+        // An outbox dead letter goes back in its outbox for the service's relay.
+        Allowed("support", "XADD", "challenge:{p07}:outbox", "*", "envelope", "{}");
+        Allowed("support", "XDEL", "challenge:{p07}:outbox:deadletter", "1-0");
+        Allowed("support", "HSET", "support:{p07}:outbox-replayed", "challenge/1-0", "x");
+        // Never a service's state: the narrative, the records chain, the directory.
+        Denied("support", "HGETALL", "challenge:{p07}:challenge:01JD0000000000000000000000");
+        Denied("support", "HGETALL", "records:{p07}:chain:01JD0000000000000000000000");
+        Denied("support", "HGETALL", "records:chain:01JD0000000000000000000000");
+        Denied("support", "GET", "escalation:{directory}:agencies");
         Denied("support", "XDEL", "challenge-raised", "1-0");
+        Denied("support", "XDEL", "challenge:{p07}:outbox", "1-0");
+        Denied("support", "XADD", "challenge:{p07}:outbox:deadletter", "*", "envelope", "{}");
         Denied("support", "SET", "records:chain:01JD0000000000000000000000", "x");
-        Denied("support", "DEL", "challenge:outbox");
+        Denied("support", "DEL", "challenge:{p07}:outbox");
         Denied("support", "FLUSHALL");
     }
 

@@ -103,8 +103,35 @@ public sealed partial class SupportAclTests : IAsyncLifetime
         Assert.Equal(DeadLetterOutcome.Replayed, replay.Outcome);
         Assert.Equal(DeadLetterOutcome.AlreadyReplayed, again.Outcome);
         Assert.Equal(1, await db.StreamLengthAsync("challenge-raised"));
-        // What support may not do, even so: change a service's state.
+        // What support may not do, even so: change a service's state, or read it (the narrative).
         var denied = await Assert.ThrowsAsync<RedisServerException>(() => support.GetDatabase().StringSetAsync("records:state", "y"));
+        Assert.StartsWith("NOPERM", denied.Message);
+        var unread = await Assert.ThrowsAsync<RedisServerException>(() => support.GetDatabase().StringGetAsync("records:state"));
+        Assert.StartsWith("NOPERM", unread.Message);
+    }
+
+    [Fact]
+    public async Task An_outbox_dead_letter_is_replayed_into_its_outbox_as_the_support_user()
+    {
+        using var records = await ConnectAsync("records");
+        using var support = await ConnectAsync("support");
+        var partition = RedisPartitions.Of("01JD0000000000000000000043");
+        var outbox = OutboxStreams.StreamOf("records", partition);
+        var deadLetter = await records.GetDatabase().StreamAddAsync($"{outbox}:deadletter", [
+            new NameValueEntry("envelope", EventEnvelopeJson("e2", "01JD0000000000000000000043")),
+            new NameValueEntry("deadletter-reason", "publish failed 10 times: RedisServerException"),
+        ]);
+        var desk = new DeadLetterDesk(support, TimeProvider.System);
+
+        var listed = await desk.ListOutboxAsync("records:outbox", 10);
+        var replay = await desk.ReplayOutboxAsync("records:outbox", $"p{partition:D2}/{deadLetter}", "support-anna", "ACL fixed");
+
+        Assert.Equal(1, listed.Total);
+        Assert.Equal(DeadLetterOutcome.Replayed, replay.Outcome);
+        Assert.Equal(1, await records.GetDatabase().StreamLengthAsync(outbox));
+        Assert.Equal(0, await records.GetDatabase().StreamLengthAsync($"{outbox}:deadletter"));
+        // Support may put an event back in an outbox, never take one out.
+        var denied = await Assert.ThrowsAsync<RedisServerException>(() => support.GetDatabase().StreamDeleteAsync(outbox, ["1-0"]));
         Assert.StartsWith("NOPERM", denied.Message);
     }
 

@@ -280,6 +280,61 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
     }
 
     [Fact]
+    public async Task An_outbox_dead_letter_replayed_goes_back_in_its_outbox_and_the_relay_publishes_it_once()
+    {
+        await using var challenge = await BusHost.StartAsync(redis, "challenge", withOutbox: true);
+        var partition = RedisPartitions.Of("c30");
+        var deadLetters = OutboxReads.Of("challenge").DeadLetterStreamKeyIn(partition);
+        Assert.Equal(HashSlot.Of(deadLetters), HashSlot.Of(DeadLetterDesk.OutboxReplayedKeyOf(partition)));
+        var entryId = (await Db.StreamAddAsync(deadLetters, [
+            new NameValueEntry("envelope", CloudEvent("stuck", "c30")),
+            new NameValueEntry("deadletter-reason", "publish failed 10 times: RedisServerException"),
+        ])).ToString();
+        var entry = $"p{partition:D2}/{entryId}";
+
+        // Replays racing each other: one puts it back, the others see it done.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            new DeadLetterDesk(redis.Redis, new FakeTimeProvider(Epoch)).ReplayOutboxAsync("challenge:outbox", entry, "support-anna", "topic ACL fixed")));
+
+        var replayed = Assert.Single(outcomes, o => o.Outcome == DeadLetterOutcome.Replayed);
+        Assert.All(outcomes, o => Assert.Contains(o.Outcome, new[] { DeadLetterOutcome.Replayed, DeadLetterOutcome.AlreadyReplayed, DeadLetterOutcome.Busy }));
+        Assert.StartsWith($"p{partition:D2}/", replayed.ReplayedEntryId);
+        await Eventually.HoldsAsync(async () => await Db.StreamLengthAsync(Topic) == 1, "the relay publishes the replayed event");
+        Assert.Equal("stuck", EventEnvelope.TryParse((await Db.StreamRangeAsync(Topic))[0]["data"].ToString())!.Id);
+        Assert.Equal(0, await Db.StreamLengthAsync(deadLetters));
+        var audit = Assert.Single(await Db.StreamRangeAsync(SupportAudit.StreamKey));
+        Assert.Equal(("support-anna", "replay", "topic ACL fixed", "stuck", "c30"),
+            (audit["who"].ToString(), audit["action"].ToString(), audit["why"].ToString(), audit["event-id"].ToString(), audit["dispute-id"].ToString()));
+
+        var again = await new DeadLetterDesk(redis.Redis, TimeProvider.System).ReplayOutboxAsync("challenge:outbox", entry, "support-ben", null);
+        Assert.Equal(DeadLetterOutcome.AlreadyReplayed, again.Outcome);
+        Assert.Contains("support-anna", again.Detail);
+        await Task.Delay(300);
+        Assert.Equal(1, await Db.StreamLengthAsync(Topic));
+    }
+
+    [Fact]
+    public async Task An_outbox_dead_letter_is_discarded_with_a_reason_and_one_without_a_CloudEvent_is_not_replayed()
+    {
+        var partition = RedisPartitions.Of("c31");
+        var deadLetters = OutboxReads.Of("records").DeadLetterStreamKeyIn(partition);
+        var broken = $"p{partition:D2}/{await Db.StreamAddAsync(deadLetters, [new NameValueEntry("deadletter-reason", "not a CloudEvent")])}";
+        var obsolete = $"p{partition:D2}/{await Db.StreamAddAsync(deadLetters, "envelope", CloudEvent("obsolete", "c31"))}";
+        var desk = new DeadLetterDesk(redis.Redis, new FakeTimeProvider(Epoch));
+
+        Assert.Equal(DeadLetterOutcome.NotReplayable, (await desk.ReplayOutboxAsync("records:outbox", broken, "support-ben", null)).Outcome);
+        var discarded = await desk.DiscardOutboxAsync("records:outbox", obsolete, "support-ben", "the challenge was withdrawn");
+
+        Assert.Equal(DeadLetterOutcome.Discarded, discarded.Outcome);
+        Assert.Equal(1, await Db.StreamLengthAsync(deadLetters));
+        Assert.Equal(DeadLetterOutcome.NotFound, (await desk.DiscardOutboxAsync("records:outbox", obsolete, "support-ben", "again")).Outcome);
+        Assert.Equal(DeadLetterOutcome.NotFound, (await desk.ReplayOutboxAsync("records:outbox", "p16/1-0", "support-ben", null)).Outcome);
+        var audit = Assert.Single(await Db.StreamRangeAsync(SupportAudit.StreamKey));
+        Assert.Equal(("discard", "the challenge was withdrawn", "obsolete"), (audit["action"].ToString(), audit["why"].ToString(), audit["event-id"].ToString()));
+        Assert.Empty(await OutboxReads.EntriesAsync(Db, "records"));
+    }
+
+    [Fact]
     public async Task A_replay_cut_off_after_its_claim_is_completed_by_the_next_replay_once_it_is_stale()
     {
         // A replay claimed the dead letter (removed it, kept the event) and stopped before the topic got it.
@@ -318,6 +373,9 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
         var again = await RunToolAsync("deadletters", "replay", Topic, entryId, "--redis", address);
         var unknown = await RunToolAsync("deadletters", "list", "no-such-topic", "--redis", address);
         var noReason = await RunToolAsync("deadletters", "discard", Topic, entryId, "--redis", address);
+        var partition = RedisPartitions.Of("c14");
+        var outboxEntry = await Db.StreamAddAsync(OutboxReads.Of("challenge").DeadLetterStreamKeyIn(partition), "envelope", CloudEvent("cli-outboxed", "c14"));
+        var outboxReplay = await RunToolAsync("deadletters", "replay", "challenge:outbox", $"p{partition:D2}/{outboxEntry}", "--redis", address, "--operator", "support-cli");
 
         Assert.True(status.Exit == 0, status.Error);
         using (var json = JsonDocument.Parse(status.Output))
@@ -334,7 +392,10 @@ public sealed class SupportCommandsTests(RedisServerFixture redis) : IAsyncLifet
         Assert.Contains("Unknown topic", unknown.Error);
         Assert.NotEqual(0, noReason.Exit);
         Assert.Contains("--reason", noReason.Error);
-        Assert.Equal(["support-cli"], (await Db.StreamRangeAsync(SupportAudit.StreamKey)).Select(e => e["who"].ToString()));
+        Assert.True(outboxReplay.Exit == 0, outboxReplay.Error);
+        Assert.Contains("put back in challenge:outbox", outboxReplay.Output);
+        Assert.Equal(["cli-outboxed"], (await OutboxReads.EnvelopesAsync(Db, "challenge")).Select(e => e.Id));
+        Assert.Equal(["support-cli", "support-cli"], (await Db.StreamRangeAsync(SupportAudit.StreamKey)).Select(e => e["who"].ToString()));
         Assert.DoesNotContain(Narrative, listed.Output);
     }
 

@@ -9,8 +9,8 @@ namespace Disputes.Tools;
 /// <summary>
 /// <c>deadletters list|show|replay|discard &lt;topic&gt;</c>: why an event was dead-lettered; put it back on
 /// its topic once, or discard it with a reason. Replays and discards are audited in <c>support:audit</c>.
-/// <c>list</c> and <c>show</c> also take a service's outbox (<c>challenge:outbox</c>): the events whose
-/// publish failed too often, over all its partitions.
+/// Each also takes a service's outbox (<c>challenge:outbox</c>): the events whose publish failed too
+/// often, over all its partitions; a replay puts one back in the outbox for the service's relay.
 /// </summary>
 public static class DeadLettersCommand
 {
@@ -107,13 +107,17 @@ public static class DeadLettersCommand
     {
         var (topic, entry, redisOption, json, who) = (Topic(), EntryId(), SupportCommandOptions.Redis(), SupportCommandOptions.Json(), Operator());
         var reason = new Option<string?>("--reason") { Description = "Why it is replayed (for the audit), e.g. the fix that was deployed." };
-        var command = new Command("replay", "Put a dead-lettered event back on its topic, once: a second replay of the same entry does nothing.")
+        var command = new Command("replay", "Put a dead-lettered event back on its topic (an outbox's: back in the outbox), once: a second replay of the same entry does nothing.")
         {
             topic, entry, redisOption, json, who, reason,
         };
-        command.SetAction((parse, _) => OutboxRefused(parse, topic) ?? WithDeskAsync(parse, redisOption, async desk =>
-            Report(parse.GetValue(json), await desk.ReplayAsync(parse.GetValue(topic)!, parse.GetValue(entry)!,
-                SupportAudit.OperatorOr(parse.GetValue(who)), parse.GetValue(reason)?.Trim()))));
+        command.SetAction((parse, _) => WithDeskAsync(parse, redisOption, async desk =>
+        {
+            var (name, id, by, why) = (parse.GetValue(topic)!, parse.GetValue(entry)!, SupportAudit.OperatorOr(parse.GetValue(who)), parse.GetValue(reason)?.Trim());
+            return Report(parse.GetValue(json), OutboxStreams.IsOutboxName(name)
+                ? await desk.ReplayOutboxAsync(name, id, by, why)
+                : await desk.ReplayAsync(name, id, by, why));
+        }));
         return command;
     }
 
@@ -127,19 +131,14 @@ public static class DeadLettersCommand
                 r.AddError("--reason must say why the event is discarded.");
         });
         var command = new Command("discard", "Remove a dead letter for good, with a reason.") { topic, entry, redisOption, json, who, reason };
-        command.SetAction((parse, _) => OutboxRefused(parse, topic) ?? WithDeskAsync(parse, redisOption, async desk =>
-            Report(parse.GetValue(json), await desk.DiscardAsync(parse.GetValue(topic)!, parse.GetValue(entry)!,
-                SupportAudit.OperatorOr(parse.GetValue(who)), parse.GetValue(reason)!))));
+        command.SetAction((parse, _) => WithDeskAsync(parse, redisOption, async desk =>
+        {
+            var (name, id, by, why) = (parse.GetValue(topic)!, parse.GetValue(entry)!, SupportAudit.OperatorOr(parse.GetValue(who)), parse.GetValue(reason)!);
+            return Report(parse.GetValue(json), OutboxStreams.IsOutboxName(name)
+                ? await desk.DiscardOutboxAsync(name, id, by, why)
+                : await desk.DiscardAsync(name, id, by, why));
+        }));
         return command;
-    }
-
-    /// <summary>Replay and discard act on topics' dead letters only; an outbox's are listed and shown.</summary>
-    private static Task<int>? OutboxRefused(ParseResult parse, Argument<string> topic)
-    {
-        if (!OutboxStreams.IsOutboxName(parse.GetValue(topic)!))
-            return null;
-        Console.Error.WriteLine($"{parse.GetValue(topic)}: an outbox's dead letters can be listed and shown; replay and discard take a topic.");
-        return Task.FromResult(NotDone);
     }
 
     private static int Report(bool json, DeadLetterAction action)
@@ -167,7 +166,7 @@ public static class DeadLettersCommand
     {
         var topic = new Argument<string>("topic")
         {
-            Description = "The topic, e.g. challenge-raised (its dead letters are in {topic}-deadletter), or for list and show a service's outbox, e.g. challenge:outbox.",
+            Description = "The topic, e.g. challenge-raised (its dead letters are in {topic}-deadletter), or a service's outbox, e.g. challenge:outbox.",
         };
         topic.Validators.Add(r =>
         {

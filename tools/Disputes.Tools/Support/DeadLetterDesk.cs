@@ -171,17 +171,81 @@ public sealed class DeadLetterDesk(IConnectionMultiplexer redis, TimeProvider ti
         return added;
     }
 
-    public async Task<DeadLetterAction> DiscardAsync(string topic, string entryId, string who, string why)
+    /// <summary>
+    /// Outbox dead letters replayed, per partition in that partition's slot (the tag is the outbox's):
+    /// field "{app}/{entry id}", value "{time} {operator}".
+    /// </summary>
+    public static RedisKey OutboxReplayedKeyOf(int partition) => $"support:{RedisPartitions.Tag(partition)}:outbox-replayed";
+
+    /// <summary>
+    /// Puts an outbox dead letter ("pNN/{entry id}") back in the outbox it came from, once: the service's
+    /// relay then publishes it as it publishes every event, through whatever transport the service uses.
+    /// The dead letter, the outbox stream and the marker share the partition's slot, so the move is one
+    /// transaction; racing replays, one wins and the others see the marker.
+    /// </summary>
+    public async Task<DeadLetterAction> ReplayOutboxAsync(string outbox, string entry, string who, string? why)
+    {
+        if (!TryParseOutboxEntry(entry, out var partition, out var entryId))
+            return new DeadLetterAction(DeadLetterOutcome.NotFound, outbox, entry, null, null, $"{entry} names no outbox dead letter (pNN/{{entry id}})");
+        var app = AppOfOutbox(outbox);
+        var deadLetters = OutboxStreams.DeadLetterStreamsOf(app)[partition].Stream;
+        var replayed = OutboxReplayedKeyOf(partition);
+        var field = $"{app}/{entryId}";
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            if (await Db.HashGetAsync(replayed, field) is { IsNull: false } earlier)
+                return new DeadLetterAction(DeadLetterOutcome.AlreadyReplayed, outbox, entry, null, null, $"already replayed ({earlier})");
+            var found = await ReadAsync(deadLetters, entryId);
+            if (found is null)
+            {
+                if (await Db.HashExistsAsync(replayed, field))
+                    continue;
+                return new DeadLetterAction(DeadLetterOutcome.NotFound, outbox, entry, null, null, $"no dead letter {entry} in {outbox}");
+            }
+            var deadLetter = OutboxDeadLetter(outbox, partition, found.Value);
+            if (!deadLetter.IsCloudEvent)
+                return new DeadLetterAction(DeadLetterOutcome.NotReplayable, outbox, entry, deadLetter, null,
+                    "the entry holds no CloudEvent: the relay would only dead-letter it again; discard it with a reason");
+
+            var now = timeProvider.GetUtcNow();
+            var move = Db.CreateTransaction();
+            move.AddCondition(Condition.HashNotExists(replayed, field));
+            move.AddCondition(Condition.StreamLengthEqual(deadLetters, await Db.StreamLengthAsync(deadLetters)));
+            var added = move.StreamAddAsync(OutboxStreams.StreamOf(app, partition), RedisOutbox.EnvelopeField, found.Value[RedisOutbox.EnvelopeField]);
+            _ = move.StreamDeleteAsync(deadLetters, [entryId]);
+            _ = move.HashSetAsync(replayed, field, $"{now.UtcDateTime:O} {who}");
+            if (!await move.ExecuteAsync())
+                continue;
+            await AuditAsync(who, "replay", now, why, deadLetter, "put back in the outbox");
+            return new DeadLetterAction(DeadLetterOutcome.Replayed, outbox, entry, deadLetter, $"p{partition:D2}/{await added}",
+                $"put back in {outbox}; the {app} service's relay publishes it");
+        }
+        return new DeadLetterAction(DeadLetterOutcome.Busy, outbox, entry, null, null, $"{deadLetters} kept changing; nothing was done, try again");
+    }
+
+    /// <summary>Removes an outbox dead letter ("pNN/{entry id}") for good, with a reason.</summary>
+    public async Task<DeadLetterAction> DiscardOutboxAsync(string outbox, string entry, string who, string why)
+    {
+        if (!TryParseOutboxEntry(entry, out var partition, out var entryId))
+            return new DeadLetterAction(DeadLetterOutcome.NotFound, outbox, entry, null, null, $"{entry} names no outbox dead letter (pNN/{{entry id}})");
+        var stream = OutboxStreams.DeadLetterStreamsOf(AppOfOutbox(outbox))[partition].Stream;
+        return await DiscardFromAsync(stream, outbox, entry, entryId, found => OutboxDeadLetter(outbox, partition, found), who, why);
+    }
+
+    public Task<DeadLetterAction> DiscardAsync(string topic, string entryId, string who, string why) =>
+        DiscardFromAsync(StreamOf(topic), topic, entryId, entryId, found => DeadLetter.From(topic, found), who, why);
+
+    private async Task<DeadLetterAction> DiscardFromAsync(string stream, string name, string entry, string entryId,
+        Func<StreamEntry, DeadLetter> describe, string who, string why)
     {
         if (string.IsNullOrWhiteSpace(why))
             throw new ArgumentException("A discard needs a reason.", nameof(why));
-        var stream = StreamOf(topic);
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            var entry = await ReadAsync(stream, entryId);
-            if (entry is null)
-                return new DeadLetterAction(DeadLetterOutcome.NotFound, topic, entryId, null, null, $"no dead letter {entryId} in {stream}");
-            var deadLetter = DeadLetter.From(topic, entry.Value);
+            var found = await ReadAsync(stream, entryId);
+            if (found is null)
+                return new DeadLetterAction(DeadLetterOutcome.NotFound, name, entry, null, null, $"no dead letter {entryId} in {stream}");
+            var deadLetter = describe(found.Value);
             var now = timeProvider.GetUtcNow();
             var transaction = Db.CreateTransaction();
             transaction.AddCondition(Condition.StreamLengthEqual(stream, await Db.StreamLengthAsync(stream)));
@@ -189,9 +253,9 @@ public sealed class DeadLetterDesk(IConnectionMultiplexer redis, TimeProvider ti
             if (!await transaction.ExecuteAsync())
                 continue;
             await AuditAsync(who, "discard", now, why.Trim(), deadLetter, "discarded");
-            return new DeadLetterAction(DeadLetterOutcome.Discarded, topic, entryId, deadLetter, null, "discarded");
+            return new DeadLetterAction(DeadLetterOutcome.Discarded, name, entry, deadLetter, null, "discarded");
         }
-        return new DeadLetterAction(DeadLetterOutcome.Busy, topic, entryId, null, null, $"{stream} kept changing; nothing was done, try again");
+        return new DeadLetterAction(DeadLetterOutcome.Busy, name, entry, null, null, $"{stream} kept changing; nothing was done, try again");
     }
 
     /// <summary>The audit entry, right after the action (the audit stream is in a slot of its own).</summary>

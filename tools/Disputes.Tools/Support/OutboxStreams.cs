@@ -55,6 +55,9 @@ public static class OutboxStreams
             .Select(app => new Outbox(app.Key, app.Where(s => !IsDeadLetter(s)).ToArray(), app.Where(IsDeadLetter).ToArray()))
             .ToArray();
 
+    /// <summary>A service's outbox stream of one partition, which its relay reads.</summary>
+    public static string StreamOf(string app, int partition) => RedisPartitions.KeyIn(app + ":", partition, "outbox").ToString();
+
     /// <summary>A service's outbox dead-letter streams, one per partition, whether they exist or not.</summary>
     public static IReadOnlyList<(int Partition, string Stream)> DeadLetterStreamsOf(string app) =>
         RedisPartitions.All.Select(p => (p, RedisPartitions.KeyIn(app + ":", p, "outbox" + BusTopics.OutboxDeadLetterSuffix).ToString())).ToArray();
