@@ -197,6 +197,27 @@ public sealed class EscalationRoutingTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
+    public async Task Two_chairs_appointed_at_once_by_the_rotation_take_turns()
+    {
+        var now = DateTimeOffset.UtcNow;
+        string[] ids = [EscalationEvents.NewChallengeId(), EscalationEvents.NewChallengeId()];
+        foreach (var id in ids)
+        {
+            await PublishAsync(EscalationEvents.Raised(id, now));
+            await UntilAsync(id, _ => true, "the escalation is open");
+            await PublishAsync(EscalationEvents.Escalated(id, 2, Stage.SafeguardingPartnership, 0, now.AddMinutes(1)));
+            await UntilAsync(id, e => e.Stage == Stage.SafeguardingPartnership, "stage 4 is routed");
+        }
+
+        var appointed = await Task.WhenAll(ids.Select(async id => await _host.Client.AppointIndependentChairAsync(
+            new AppointIndependentChairRequest { Name = $"challenges/{id}/escalation" }, _host.Partnership)));
+
+        // Each appointment took its own turn of the rotation: not the same chair twice.
+        var chairs = appointed.Select(e => $"{e.IndependentChair.AgencyId}/{e.IndependentChair.ProfessionalId}").ToArray();
+        Assert.NotEqual(chairs[0], chairs[1]);
+    }
+
+    [Fact]
     public async Task Support_sees_the_escalation_as_an_allowlist_projection()
     {
         var id = EscalationEvents.NewChallengeId();

@@ -95,7 +95,7 @@ public sealed partial class EscalationGrpcService(
             Refuse(request.Name, before.Escalation, request.Etag, null);
             if (before.Escalation.IndependentChair is not null)
                 return before.Escalation;
-            chair = IndependentChairs.Choose(before.Facts, snapshot, await rotation.LastAppointedAsync(), now);
+            chair = await rotation.TakeNextAsync(last => IndependentChairs.Choose(before.Facts, snapshot, last, now), next => next.Name);
             if (chair is null)
             {
                 // Alerted to the partnership, never dropped.
@@ -126,7 +126,8 @@ public sealed partial class EscalationGrpcService(
         }) ?? throw RpcErrors.NotFound(request.Name);
         if (refused is not null)
             throw refused;
-        await rotation.AppointedAsync(appointee.Name);
+        if (chairId is not null)
+            await rotation.AppointedAsync(appointee.Name);
         return result;
     }
 

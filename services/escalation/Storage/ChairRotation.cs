@@ -5,9 +5,37 @@ namespace Disputes.Escalation.Storage;
 /// <summary>Where the independent-chair rotation stands: the last chair appointed by it.</summary>
 public sealed class ChairRotation(IConnectionMultiplexer redis)
 {
+    private const int Attempts = 16;
+
     private static RedisKey Key => "escalation:chair-rotation";
 
-    public async Task<string?> LastAppointedAsync() => (string?)await redis.GetDatabase().StringGetAsync(Key);
+    /// <summary>
+    /// Takes the next chair of the rotation: <paramref name="choose"/> picks it after the last one, and
+    /// the rotation moves to it only if nobody moved it meanwhile (else it picks again), so two
+    /// appointments at once never take the same turn. The turn is taken before the appointment is
+    /// saved: should that fail, the rotation has skipped a chair rather than give one two turns.
+    /// Null when <paramref name="choose"/> finds nobody. Should the rotation keep moving under it,
+    /// the chair after the last one read is returned without a turn: an appointment is never refused
+    /// for the rotation's sake.
+    /// </summary>
+    public async Task<T?> TakeNextAsync<T>(Func<string?, T?> choose, Func<T, string> nameOf) where T : class
+    {
+        var db = redis.GetDatabase();
+        T? next = null;
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var last = (string?)await db.StringGetAsync(Key);
+            if ((next = choose(last)) is null)
+                return null;
+            var take = db.CreateTransaction();
+            take.AddCondition(last is null ? Condition.KeyNotExists(Key) : Condition.StringEqual(Key, last));
+            _ = take.StringSetAsync(Key, nameOf(next));
+            if (await take.ExecuteAsync())
+                return next;
+        }
+        return next;
+    }
 
+    /// <summary>A chair named by the partnership: the rotation goes on after them.</summary>
     public Task AppointedAsync(string chairName) => redis.GetDatabase().StringSetAsync(Key, chairName);
 }
