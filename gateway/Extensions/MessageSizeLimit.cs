@@ -10,11 +10,11 @@ namespace Disputes.Gateway.Extensions;
 
 /// <summary>
 /// Refuses a message over the limit before anything is forwarded: RESOURCE_EXHAUSTED for gRPC,
-/// 413 for REST. Kestrel's whole-body limit is lifted for gRPC (a stream), so the gateway reads
-/// the 5-byte prefix of the first message itself, consuming nothing (every RPC's client sends its
-/// request first); the services apply the same limit to every message of a stream. A REST body is held to Kestrel's limit (see
-/// GrpcExtensions.LimitRequestBodies); one that runs over it while being forwarded is answered
-/// 413 here, which the proxy would otherwise report as a bare 400.
+/// 413 for REST. For gRPC the gateway reads the 5-byte prefix of the first message itself,
+/// consuming nothing (every RPC's client sends its request first); the services apply the same
+/// limit to every message. Every body, gRPC or REST, is also held to Kestrel's limit (see
+/// GrpcExtensions.LimitRequestBodies); a REST body that runs over it while being forwarded is
+/// answered 413 here, which the proxy would otherwise report as a bare 400.
 /// </summary>
 public sealed class MessageSizeLimit(RequestDelegate next, int maxMessageBytes)
 {
@@ -24,7 +24,7 @@ public sealed class MessageSizeLimit(RequestDelegate next, int maxMessageBytes)
     {
         if (GrpcHttpResponses.IsGrpc(context.Request))
         {
-            LiftWholeBodyLimit(context);
+            KeepWholeBodyLimit(context);
             if (await FirstMessageLengthAsync(context.Request, context.RequestAborted) > maxMessageBytes)
             {
                 await RefuseAsync(context);
@@ -41,27 +41,24 @@ public sealed class MessageSizeLimit(RequestDelegate next, int maxMessageBytes)
     }
 
     /// <summary>
-    /// The proxy lifts Kestrel's whole-body limit for gRPC (a stream), but reading the prefix makes the
-    /// limit read-only, and the proxy would then warn on every call: so it is lifted here, before the
-    /// read, and the proxy is shown the limit as already lifted.
+    /// Every RPC of the API takes one request message, so Kestrel's whole-body limit stays on for gRPC
+    /// too. The proxy lifts it for a streaming request (gRPC is one to it) and, once reading the prefix
+    /// has made it read-only, would log a warning on every call: it is shown a limit that keeps its
+    /// value and ignores the lift (Kestrel enforces its own copy either way).
     /// </summary>
-    private static void LiftWholeBodyLimit(HttpContext context)
+    private static void KeepWholeBodyLimit(HttpContext context)
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is not { IsReadOnly: false } bodySize)
-            return;
-        bodySize.MaxRequestBodySize = null;
-        context.Features.Set<IHttpMaxRequestBodySizeFeature>(LiftedBodyLimit.Instance);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { } limit)
+            context.Features.Set<IHttpMaxRequestBodySizeFeature>(new KeptBodyLimit(limit));
     }
 
-    private sealed class LiftedBodyLimit : IHttpMaxRequestBodySizeFeature
+    private sealed class KeptBodyLimit(IHttpMaxRequestBodySizeFeature limit) : IHttpMaxRequestBodySizeFeature
     {
-        public static readonly LiftedBodyLimit Instance = new();
-
         public bool IsReadOnly => false;
 
         public long? MaxRequestBodySize
         {
-            get => null;
+            get => limit.MaxRequestBodySize;
             set { }
         }
     }

@@ -109,8 +109,8 @@ public sealed class LimitTests(SuiteFixture suite)
         var listed = await Rpcs.CallAsync(suite.Gateway, Rpcs.Named("ListChallenges"), new ListChallengesRequest { PageSize = 1 }.ToByteArray(), caller);
 
         Assert.Equal(StatusCode.OK, listed.Status);
-        // The whole-body limit is lifted before the gateway reads the message prefix; lifted after, the
-        // proxy warned on every gRPC call.
+        // The proxy tried to lift the whole-body limit after the gateway had read the message prefix,
+        // and warned on every gRPC call that it could not.
         Assert.DoesNotContain("Unable to disable max request body size", suite.OutputOf("gateway"));
     }
 
