@@ -11,6 +11,9 @@ namespace Disputes.Escalation.Storage;
 /// since read (optimistic concurrency), and never deleted. The directory belongs to no dispute: its
 /// keys share one fixed hash tag of their own, so a write of an entry with its indexes, and a read
 /// of many entries, stays in one slot on a Redis Cluster; no dispute's transaction touches them.
+/// Every write also gives the directory a new version (a random token, so that no reset of the
+/// key can bring back one already seen), so routing reads the whole directory again only after
+/// it changed, whichever replica changed it.
 /// </summary>
 // Compare-and-set through a transaction (WATCH): ValueCondition needs Redis 8.4, newer than the servers we run on.
 #pragma warning disable SER301
@@ -20,6 +23,15 @@ public sealed class DirectoryStore(IConnectionMultiplexer redis)
     private const int ChunkSize = 500;
 
     private static RedisKey AgencyIndex => Prefix + "index:agencies";
+
+    private static RedisKey VersionKey => Prefix + "version";
+
+    /// <summary>The last whole directory read, with the version it was read at.</summary>
+    private volatile VersionedDirectory? _snapshot;
+
+    private sealed record VersionedDirectory(string Version, PartnershipDirectory Directory);
+
+    private static string NewVersion() => Guid.NewGuid().ToString("N");
 
     private static RedisKey ProfessionalIndex => Prefix + "index:professionals";
 
@@ -35,6 +47,7 @@ public sealed class DirectoryStore(IConnectionMultiplexer redis)
         transaction.AddCondition(Condition.KeyNotExists(AgencyKey(agencyId)));
         _ = transaction.StringSetAsync(AgencyKey(agencyId), agency.ToByteArray());
         _ = transaction.SortedSetAddAsync(AgencyIndex, agencyId, 0);
+        _ = transaction.StringSetAsync(VersionKey, NewVersion());
         return await transaction.ExecuteAsync();
     }
 
@@ -50,6 +63,7 @@ public sealed class DirectoryStore(IConnectionMultiplexer redis)
         var transaction = redis.GetDatabase().CreateTransaction();
         transaction.AddCondition(Condition.StringEqual(AgencyKey(agencyId), stored));
         _ = transaction.StringSetAsync(AgencyKey(agencyId), agency.ToByteArray());
+        _ = transaction.StringSetAsync(VersionKey, NewVersion());
         return await transaction.ExecuteAsync();
     }
 
@@ -67,6 +81,7 @@ public sealed class DirectoryStore(IConnectionMultiplexer redis)
         _ = transaction.StringSetAsync(ProfessionalKey(agencyId, professionalId), professional.ToByteArray());
         _ = transaction.SortedSetAddAsync(ProfessionalIndex, $"{agencyId}/{professionalId}", 0);
         _ = transaction.SortedSetAddAsync(AgencyProfessionalsIndex(agencyId), professionalId, 0);
+        _ = transaction.StringSetAsync(VersionKey, NewVersion());
         return await transaction.ExecuteAsync();
     }
 
@@ -81,6 +96,7 @@ public sealed class DirectoryStore(IConnectionMultiplexer redis)
         var transaction = redis.GetDatabase().CreateTransaction();
         transaction.AddCondition(Condition.StringEqual(ProfessionalKey(agencyId, professionalId), stored));
         _ = transaction.StringSetAsync(ProfessionalKey(agencyId, professionalId), professional.ToByteArray());
+        _ = transaction.StringSetAsync(VersionKey, NewVersion());
         return await transaction.ExecuteAsync();
     }
 
@@ -91,10 +107,17 @@ public sealed class DirectoryStore(IConnectionMultiplexer redis)
         return values.Where(v => !v.IsNull).Select(v => Professional.Parser.ParseFrom((byte[])v!)).ToArray();
     }
 
-    /// <summary>The whole directory, for routing (a partnership's directory is hundreds or thousands of people).</summary>
+    /// <summary>
+    /// The whole directory, for routing (a partnership's directory is hundreds or thousands of people):
+    /// read again only when its version changed since the last read, else one GET. A write between the
+    /// version's read and the entries' is read with the older version, so the next call reads again.
+    /// </summary>
     public async Task<PartnershipDirectory> SnapshotAsync()
     {
         var db = redis.GetDatabase();
+        var version = (string?)await db.StringGetAsync(VersionKey) ?? "";
+        if (_snapshot is { } cached && cached.Version == version)
+            return cached.Directory;
         var agencyIds = await db.SortedSetRangeByRankAsync(AgencyIndex);
         var agencies = new List<Agency>(agencyIds.Length);
         foreach (var chunk in agencyIds.Chunk(ChunkSize))
@@ -105,7 +128,9 @@ public sealed class DirectoryStore(IConnectionMultiplexer redis)
         foreach (var chunk in professionalNames.Chunk(ChunkSize))
             professionals.AddRange((await db.StringGetAsync(chunk.Select(n => (RedisKey)$"{Prefix}professionals:{n}").ToArray()))
                 .Where(v => !v.IsNull).Select(v => Professional.Parser.ParseFrom((byte[])v!)));
-        return new PartnershipDirectory(agencies, professionals);
+        var directory = new PartnershipDirectory(agencies, professionals);
+        _snapshot = new VersionedDirectory(version, directory);
+        return directory;
     }
 
     private async Task<string[]> PageAsync(RedisKey index, string? after, int take) =>
