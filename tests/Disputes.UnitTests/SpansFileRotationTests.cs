@@ -139,6 +139,33 @@ public sealed class SpansFileRotationTests : IDisposable
     }
 
     [Fact]
+    public void Files_not_written_within_the_retention_are_deleted_those_of_exited_processes_too()
+    {
+        Directory.CreateDirectory(_directory);
+        var now = new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
+        string File(string name, TimeSpan age)
+        {
+            var path = Path.Combine(_directory, name);
+            System.IO.File.WriteAllText(path, "{}\n");
+            System.IO.File.SetLastWriteTimeUtc(path, (now - age).UtcDateTime);
+            return path;
+        }
+        var exited = File("challenge-111.jsonl", TimeSpan.FromDays(10));
+        var exitedRotated = File("records-222.000001.jsonl", TimeSpan.FromDays(8));
+        var recent = File("gateway-333.jsonl", TimeSpan.FromDays(6));
+        var notSpans = File("notes.txt", TimeSpan.FromDays(30));
+
+        Assert.Equal(0, JsonLinesSpanExporter.DeleteExpired(_directory, TimeSpan.Zero, now));
+        Assert.Equal(2, JsonLinesSpanExporter.DeleteExpired(_directory, TimeSpan.FromDays(7), now));
+
+        Assert.False(System.IO.File.Exists(exited));
+        Assert.False(System.IO.File.Exists(exitedRotated));
+        Assert.True(System.IO.File.Exists(recent));
+        Assert.True(System.IO.File.Exists(notSpans));
+        Assert.Equal(0, JsonLinesSpanExporter.DeleteExpired(Path.Combine(_directory, "missing"), TimeSpan.FromDays(7), now));
+    }
+
+    [Fact]
     public void The_settings_default_to_ten_MiB_and_five_files_and_refuse_what_is_not_a_positive_bound()
     {
         static SpansFileRotation From(params (string Key, string Value)[] settings) =>
@@ -149,6 +176,9 @@ public sealed class SpansFileRotationTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => From((SpansFileRotation.MaxFileBytesSetting, "0")));
         Assert.Throws<InvalidOperationException>(() => From((SpansFileRotation.MaxFileBytesSetting, "10MB")));
         Assert.Throws<InvalidOperationException>(() => From((SpansFileRotation.FilesKeptSetting, "0")));
+        Assert.Equal(TimeSpan.FromDays(7), From().Retention);
+        Assert.Equal(TimeSpan.Zero, From((SpansFileRotation.RetentionDaysSetting, "0")).Retention);
+        Assert.Throws<InvalidOperationException>(() => From((SpansFileRotation.RetentionDaysSetting, "-1")));
     }
 
     [Fact]

@@ -118,6 +118,34 @@ public sealed class JsonLinesSpanExporter : BaseExporter<Activity>
             File.Delete(RotatedName(_path, next));
     }
 
+    /// <summary>
+    /// Deletes the spans files of <paramref name="directory"/> (any process's, exited ones included:
+    /// each run of a process starts a file of its own) not written for longer than
+    /// <paramref name="retention"/>; zero keeps them all. A file that cannot be deleted is left.
+    /// </summary>
+    /// <returns>How many were deleted.</returns>
+    public static int DeleteExpired(string directory, TimeSpan retention, DateTimeOffset now)
+    {
+        if (retention <= TimeSpan.Zero || !Directory.Exists(directory))
+            return 0;
+        var deleted = 0;
+        foreach (var file in Directory.GetFiles(directory, "*" + Extension))
+        {
+            try
+            {
+                if (now - File.GetLastWriteTimeUtc(file) <= retention)
+                    continue;
+                File.Delete(file);
+                deleted++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another process may be deleting it too; it goes at the next start.
+            }
+        }
+        return deleted;
+    }
+
     /// <summary>The name a rotated file of <paramref name="current"/> takes: its sequence number before the extension.</summary>
     public static string RotatedName(string current, long sequence) =>
         $"{current[..^Extension.Length]}.{sequence.ToString($"D{SequenceDigits}", System.Globalization.CultureInfo.InvariantCulture)}{Extension}";

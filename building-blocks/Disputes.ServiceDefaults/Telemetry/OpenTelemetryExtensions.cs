@@ -61,7 +61,9 @@ public static class OpenTelemetryExtensions
         if (builder.Configuration[SpansDirectorySetting] is not { Length: > 0 } directory)
             return tracing;
         var service = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } named ? named : builder.Environment.ApplicationName;
-        var exporter = new JsonLinesSpanExporter(JsonLinesSpanExporter.FileFor(directory, service), service, SpansFileRotation.From(builder.Configuration));
+        var rotation = SpansFileRotation.From(builder.Configuration);
+        JsonLinesSpanExporter.DeleteExpired(directory, rotation.Retention, DateTimeOffset.UtcNow);
+        var exporter = new JsonLinesSpanExporter(JsonLinesSpanExporter.FileFor(directory, service), service, rotation);
         return tracing.AddProcessor(new BatchActivityExportProcessor(exporter, scheduledDelayMilliseconds: 1_000));
     }
 }
