@@ -1,7 +1,7 @@
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Disputes.Procedure;
 using Disputes.V1;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -118,17 +118,14 @@ public sealed class GatewayGrpcTests(SuiteFixture suite)
         const string notifications = "disputes.v1.NotificationService";
         Assert.Equal(ServingStatus.Serving, await UntilStatusAsync(notifications, ServingStatus.Serving));
         var client = new NotificationService.NotificationServiceClient(suite.Gateway);
+        var abuse = new AbuseTests(suite);
 
         // Each watcher leaves after half a second (no deadline: the caller closes the stream), as a
         // dashboard that is shut does; forty of them are far over the failure rate a backend may have.
         await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
         {
             using var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-            var headers = new Metadata
-            {
-                { "authorization", "Bearer " + suite.Token($"pc-watcher-{i}", AbuseSeed.RaisingAgency, DisputeRoles.Practitioner) },
-                { "x-forwarded-for", $"198.19.1.{1 + i % 8}" },
-            };
+            var headers = abuse.Headers(new Who("a watcher", $"pc-watcher-{i}", AbuseSeed.RaisingAgency, DisputeRoles.Practitioner), $"198.19.1.{1 + i % 8}");
             using var watch = client.WatchNotifications(new WatchNotificationsRequest { Parent = $"agencies/{AbuseSeed.RaisingAgency}" }, headers, cancellationToken: leave.Token);
             var ended = await Assert.ThrowsAsync<RpcException>(async () =>
             {

@@ -95,7 +95,7 @@ public sealed partial class EscalationGrpcService(
             Refuse(request.Name, before.Escalation, request.Etag, null);
             if (before.Escalation.IndependentChair is not null)
                 return before.Escalation;
-            chair = await rotation.TakeNextAsync(last => IndependentChairs.Choose(before.Facts, snapshot, last, now), next => next.Name);
+            chair = await rotation.TakeNextAsync(last => IndependentChairs.Choose(before.Facts, snapshot, last, now));
             if (chair is null)
             {
                 // Alerted to the partnership, never dropped.

@@ -1,3 +1,4 @@
+using Disputes.V1;
 using StackExchange.Redis;
 
 namespace Disputes.Escalation.Storage;
@@ -18,10 +19,10 @@ public sealed class ChairRotation(IConnectionMultiplexer redis)
     /// the chair after the last one read is returned without a turn: an appointment is never refused
     /// for the rotation's sake.
     /// </summary>
-    public async Task<T?> TakeNextAsync<T>(Func<string?, T?> choose, Func<T, string> nameOf) where T : class
+    public async Task<Professional?> TakeNextAsync(Func<string?, Professional?> choose)
     {
         var db = redis.GetDatabase();
-        T? next = null;
+        Professional? next = null;
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var last = (string?)await db.StringGetAsync(Key);
@@ -29,7 +30,7 @@ public sealed class ChairRotation(IConnectionMultiplexer redis)
                 return null;
             var take = db.CreateTransaction();
             take.AddCondition(last is null ? Condition.KeyNotExists(Key) : Condition.StringEqual(Key, last));
-            _ = take.StringSetAsync(Key, nameOf(next));
+            _ = take.StringSetAsync(Key, next.Name);
             if (await take.ExecuteAsync())
                 return next;
         }

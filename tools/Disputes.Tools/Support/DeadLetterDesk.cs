@@ -86,8 +86,9 @@ public sealed class DeadLetterDesk(IConnectionMultiplexer redis, TimeProvider ti
     {
         if (!TryParseOutboxEntry(entry, out var partition, out var entryId))
             return null;
-        var stream = OutboxStreams.DeadLetterStreamsOf(AppOfOutbox(outbox))[partition].Stream;
-        return await ReadAsync(stream, entryId) is { } found ? OutboxDeadLetter(outbox, partition, found) : null;
+        return await ReadAsync(OutboxStreams.DeadLetterStreamOf(AppOfOutbox(outbox), partition), entryId) is { } found
+            ? OutboxDeadLetter(outbox, partition, found)
+            : null;
     }
 
     /// <summary>Whether the text names an outbox dead letter: "pNN/{milliseconds}-{sequence}" with NN a partition.</summary>
@@ -186,9 +187,9 @@ public sealed class DeadLetterDesk(IConnectionMultiplexer redis, TimeProvider ti
     public async Task<DeadLetterAction> ReplayOutboxAsync(string outbox, string entry, string who, string? why)
     {
         if (!TryParseOutboxEntry(entry, out var partition, out var entryId))
-            return new DeadLetterAction(DeadLetterOutcome.NotFound, outbox, entry, null, null, $"{entry} names no outbox dead letter (pNN/{{entry id}})");
+            return NoOutboxEntry(outbox, entry);
         var app = AppOfOutbox(outbox);
-        var deadLetters = OutboxStreams.DeadLetterStreamsOf(app)[partition].Stream;
+        var deadLetters = OutboxStreams.DeadLetterStreamOf(app, partition);
         var replayed = OutboxReplayedKeyOf(partition);
         var field = $"{app}/{entryId}";
         for (var attempt = 0; attempt < Attempts; attempt++)
@@ -227,10 +228,13 @@ public sealed class DeadLetterDesk(IConnectionMultiplexer redis, TimeProvider ti
     public async Task<DeadLetterAction> DiscardOutboxAsync(string outbox, string entry, string who, string why)
     {
         if (!TryParseOutboxEntry(entry, out var partition, out var entryId))
-            return new DeadLetterAction(DeadLetterOutcome.NotFound, outbox, entry, null, null, $"{entry} names no outbox dead letter (pNN/{{entry id}})");
-        var stream = OutboxStreams.DeadLetterStreamsOf(AppOfOutbox(outbox))[partition].Stream;
-        return await DiscardFromAsync(stream, outbox, entry, entryId, found => OutboxDeadLetter(outbox, partition, found), who, why);
+            return NoOutboxEntry(outbox, entry);
+        return await DiscardFromAsync(OutboxStreams.DeadLetterStreamOf(AppOfOutbox(outbox), partition), outbox, entry, entryId,
+            found => OutboxDeadLetter(outbox, partition, found), who, why);
     }
+
+    private static DeadLetterAction NoOutboxEntry(string outbox, string entry) =>
+        new(DeadLetterOutcome.NotFound, outbox, entry, null, null, $"{entry} names no outbox dead letter (pNN/{{entry id}})");
 
     public Task<DeadLetterAction> DiscardAsync(string topic, string entryId, string who, string why) =>
         DiscardFromAsync(StreamOf(topic), topic, entryId, entryId, found => DeadLetter.From(topic, found), who, why);

@@ -58,7 +58,11 @@ public static class OutboxStreams
     /// <summary>A service's outbox stream of one partition, which its relay reads.</summary>
     public static string StreamOf(string app, int partition) => RedisPartitions.KeyIn(app + ":", partition, "outbox").ToString();
 
+    /// <summary>A service's outbox dead-letter stream of one partition.</summary>
+    public static string DeadLetterStreamOf(string app, int partition) =>
+        RedisPartitions.KeyIn(app + ":", partition, "outbox" + BusTopics.OutboxDeadLetterSuffix).ToString();
+
     /// <summary>A service's outbox dead-letter streams, one per partition, whether they exist or not.</summary>
     public static IReadOnlyList<(int Partition, string Stream)> DeadLetterStreamsOf(string app) =>
-        RedisPartitions.All.Select(p => (p, RedisPartitions.KeyIn(app + ":", p, "outbox" + BusTopics.OutboxDeadLetterSuffix).ToString())).ToArray();
+        RedisPartitions.All.Select(p => (p, DeadLetterStreamOf(app, p))).ToArray();
 }
