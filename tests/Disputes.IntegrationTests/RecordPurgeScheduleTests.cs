@@ -51,8 +51,15 @@ public sealed class RecordPurgeScheduleTests(RedisServerFixture redis)
         return story.ChallengeId;
     }
 
-    private static async Task<bool> IsPurgedAsync(RecordsHost host, string id) =>
-        (await host.EntriesAsync(id))[^1].Kind == RecordEntryKind.Purged;
+    /// <summary>
+    /// The purge's stub is appended first and the narrative cleared after it (a run cut short between
+    /// is finished by the next), so a record is purged once both are done.
+    /// </summary>
+    private static async Task<bool> IsPurgedAsync(RecordsHost host, string id)
+    {
+        var entries = await host.EntriesAsync(id);
+        return entries[^1].Kind == RecordEntryKind.Purged && entries.SkipLast(1).All(e => e.PurgeTime is not null);
+    }
 
     /// <summary>Advances the fake clock a day at a time until <paramref name="condition"/> holds: each day lets the next run fire.</summary>
     private static Task DayByDayUntilAsync(RecordsHost host, Func<Task<bool>> condition, string what) =>
